@@ -1,0 +1,72 @@
+"""One exception root for Grant Interviewer.
+
+Every error raised on purpose by this package derives from :class:`GrantInterviewerError`;
+foreign exceptions (SQLAlchemy, qdrant, httpx, model backends) are translated once, at the
+adapter seam that meets them.
+
+    GrantInterviewerError
+    ├── ConfigurationError          a setting is invalid or contradicts another
+    │   └── MissingExtraError       an optional dependency is not installed (carries the pip hint)
+    ├── ContentError                a content pack / persona / knowledge file is invalid
+    ├── InputError                  user input cannot be accepted (empty, too long, binary ...)
+    ├── SessionNotFoundError        no interview matches a session id or user id
+    ├── StorageError                the database failed (connection, migration, integrity)
+    ├── EmbeddingError              the embedding model failed to load or encode
+    ├── VectorStoreError            the vector store failed
+    │   └── CollectionMismatchError the collection was built with another model / dimension
+    └── QuestionWriterError         the question writer (LLM) failed; the service falls back
+"""
+
+from __future__ import annotations
+
+
+class GrantInterviewerError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class ConfigurationError(GrantInterviewerError):
+    """A setting is invalid or contradicts another setting."""
+
+
+class MissingExtraError(ConfigurationError):
+    """An optional dependency is missing; the message carries the ``pip install`` hint."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{package} is not installed; install it with: "
+            f"pip install 'grant-interviewer[{extra}]'"
+        )
+
+
+class ContentError(GrantInterviewerError):
+    """A content pack, persona file or knowledge-base file is invalid."""
+
+
+class InputError(GrantInterviewerError):
+    """User input cannot be accepted; ``str(error)`` is a message fit to show the user."""
+
+
+class SessionNotFoundError(GrantInterviewerError):
+    """No interview matches the given session id or user id."""
+
+
+class StorageError(GrantInterviewerError):
+    """The database failed (connection, migration, integrity)."""
+
+
+class EmbeddingError(GrantInterviewerError):
+    """The embedding model failed to load or to encode."""
+
+
+class VectorStoreError(GrantInterviewerError):
+    """The vector store failed."""
+
+
+class CollectionMismatchError(VectorStoreError):
+    """The collection was built with another embedding model or vector size."""
+
+
+class QuestionWriterError(GrantInterviewerError):
+    """The question writer failed; callers fall back to the template writer."""

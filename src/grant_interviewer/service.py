@@ -1,0 +1,461 @@
+"""The interview service: the one place a conversational turn happens.
+
+One turn = load state → validate and analyse the answer → **persist** → choose the next
+reference point → retrieve knowledge (bounded wait) → write the question → **persist** → reply.
+
+Every interface (terminal chat, Telegram, web) talks to :class:`InterviewService` with a user id
+and a text, and gets a :class:`Reply` back; commands (``/skip``, ``/back``, ``/status``,
+``/finish``, ``/restart``, ``/help``) are understood here so they work the same everywhere.
+Construction is instant: nothing is loaded until it is needed, and the embedding model loads in
+the background (see ``adapters/embeddings``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from grant_interviewer.domain.engine import InterviewEngine
+from grant_interviewer.domain.model import (
+    ContentPack,
+    InterviewState,
+    KnowledgeChunk,
+    PlannedQuestion,
+    QuestionRequest,
+    SessionStatus,
+    TopicStatus,
+    utcnow,
+)
+from grant_interviewer.domain.template_writer import TemplateWriter
+from grant_interviewer.domain.validation import AnswerRejected, clean_answer
+from grant_interviewer.errors import GrantInterviewerError, SessionNotFoundError
+from grant_interviewer.ports import QuestionWriter, Repository, RetrievalResult, Retriever
+
+if TYPE_CHECKING:
+    from grant_interviewer.domain.anketa import Anketa
+
+logger = logging.getLogger(__name__)
+
+ReplyKind = Literal["question", "info", "error", "finished"]
+COMMANDS = ("/start", "/skip", "/back", "/status", "/finish", "/restart", "/help")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What an interface shows after a turn."""
+
+    session_id: str
+    kind: ReplyKind
+    text: str  # the whole message to show (notice + question when both apply)
+    question: str | None = None  # the pending question, if the interview waits for an answer
+    reference_point: str | None = None
+    done: int = 0
+    total: int = 0
+    finished: bool = False
+    kb_context: bool = False
+    kb_sources: tuple[str, ...] = ()
+    latency_ms: float = 0.0
+    files: tuple[Path, ...] = ()
+    missing: tuple[str, ...] = ()  # titles of required topics still missing (on finish)
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Tunables of the service (built from ``Settings`` by ``bootstrap``)."""
+
+    default_lang: str = "ru"
+    max_questions: int | None = None
+    max_answer_chars: int = 20_000
+    kb_wait_seconds: float = 3.0
+    writer_timeout: float = 8.0
+    export_dir: Path | None = None
+    export_formats: tuple[str, ...] = ("md", "json", "docx")
+
+
+@dataclass
+class _Timing:
+    started: float = field(default_factory=time.perf_counter)
+
+    def ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000.0
+
+
+class InterviewService:
+    """Runs interviews for many users at once; one asyncio lock per user serialises their turns."""
+
+    def __init__(
+        self,
+        *,
+        repository: Repository,
+        pack_loader: Callable[[str], ContentPack],
+        retriever: Retriever | None = None,
+        writer: QuestionWriter | None = None,
+        config: ServiceConfig | None = None,
+        on_finished: Callable[[InterviewState], object] | None = None,
+    ) -> None:
+        self._repo = repository
+        self._packs = pack_loader
+        self._retriever = retriever
+        self._template = TemplateWriter()
+        self._writer: QuestionWriter = writer or self._template
+        self._config = config or ServiceConfig()
+        self._on_finished = on_finished
+        self._engines: dict[str, InterviewEngine] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def retriever(self) -> Retriever | None:
+        """The knowledge retriever (None when retrieval is disabled)."""
+        return self._retriever
+
+    def engine(self, lang: str) -> InterviewEngine:
+        """The (cached) engine for a language's content pack."""
+        engine = self._engines.get(lang)
+        if engine is None:
+            engine = InterviewEngine(self._packs(lang), max_questions=self._config.max_questions)
+            self._engines[lang] = engine
+        return engine
+
+    def warm_up(self) -> None:
+        """Start loading the embedding model in the background (instant, idempotent)."""
+        if self._retriever is not None:
+            self._retriever.start()
+
+    async def start(self, user_id: str, *, lang: str | None = None) -> Reply:
+        """Resume the user's active interview, or begin a new one with the name question."""
+        async with self._lock(user_id):
+            self.warm_up()  # preload while the person types
+            state = await self._repo.active_for_user(user_id)
+            if state is not None:
+                return await self._resume(state)
+            return await self._begin(user_id, lang or self._config.default_lang, name=None)
+
+    async def handle(self, user_id: str, text: object) -> Reply:
+        """Process one incoming message (an answer or a command) from ``user_id``."""
+        async with self._lock(user_id):
+            self.warm_up()
+            state = await self._repo.active_for_user(user_id)
+            command = _command_of(text)
+            if state is None:
+                latest = await self._repo.latest_for_user(user_id)
+                if command == "/restart" or latest is None:
+                    lang = latest.lang if latest else self._config.default_lang
+                    name = latest.name if latest else None
+                    return await self._begin(user_id, lang, name=name)
+                if command == "/status":
+                    return self._status_reply(latest)
+                pack = self.engine(latest.lang).pack
+                return self._info(latest, pack.phrase("already_finished"))
+            if command is not None:
+                return await self._command(state, command)
+            return await self._answer(state, text)
+
+    async def status(self, user_id: str) -> Reply:
+        """Progress of the user's active (or latest) interview."""
+        state = await self._repo.active_for_user(user_id) or await self._repo.latest_for_user(
+            user_id
+        )
+        if state is None:
+            raise SessionNotFoundError(f"no interview for user {user_id!r}")
+        return self._status_reply(state)
+
+    async def find(self, session_or_user: str) -> InterviewState:
+        """A session by id, or the user's latest session."""
+        state = await self._repo.get(session_or_user)
+        if state is None:
+            state = await self._repo.latest_for_user(session_or_user)
+        if state is None:
+            raise SessionNotFoundError(f"no interview with session or user id {session_or_user!r}")
+        return state
+
+    async def export(self, session_or_user: str, fmt: str) -> bytes:
+        """The questionnaire of a session (or a user's latest session) in ``fmt``."""
+        from grant_interviewer.adapters.export import export_anketa
+
+        state = await self.find(session_or_user)
+        return export_anketa(self.anketa(state), fmt)  # type: ignore[arg-type]
+
+    def anketa(self, state: InterviewState) -> Anketa:
+        """Build the questionnaire model of a state."""
+        from grant_interviewer.domain.anketa import build_anketa
+
+        engine = self.engine(state.lang)
+        return build_anketa(state, engine.pack, missing=engine.missing(state))
+
+    # ------------------------------------------------------------------ turns
+    def _lock(self, user_id: str) -> asyncio.Lock:
+        lock = self._locks.get(user_id)
+        if lock is None:
+            lock = self._locks[user_id] = asyncio.Lock()
+        return lock
+
+    async def _begin(self, user_id: str, lang: str, *, name: str | None) -> Reply:
+        timing = _Timing()
+        engine = self.engine(lang)
+        state = engine.new_state(session_id=uuid.uuid4().hex, user_id=user_id)
+        state.name = name
+        await self._repo.create(state)
+        logger.info("interview %s started for user %s (%s)", state.session_id, user_id, lang)
+        prefix = engine.pack.phrase("restarted") if name else ""
+        return await self._next_question(state, timing, prefix=prefix)
+
+    async def _resume(self, state: InterviewState) -> Reply:
+        engine = self.engine(state.lang)
+        pending = state.pending_turn
+        greeting = (
+            engine.pack.phrase("resume", name=state.name)
+            if state.name
+            else engine.pack.phrase("resume_anonymous")
+        )
+        if pending is None:  # crashed between saving an answer and asking: ask now
+            return await self._next_question(state, _Timing(), prefix=greeting)
+        return self._question_reply(state, pending.question, prefix=greeting)
+
+    async def _answer(self, state: InterviewState, text: object) -> Reply:
+        timing = _Timing()
+        engine = self.engine(state.lang)
+        pack = engine.pack
+        try:
+            cleaned = clean_answer(text, max_chars=self._config.max_answer_chars)
+        except AnswerRejected as rejected:
+            message = pack.phrase(rejected.code, **rejected.params)
+            return self._question_reply(state, _pending_text(state), prefix=message, kind="error")
+        if state.pending_turn is None:
+            return await self._next_question(state, timing)
+        engine.record_answer(state, cleaned, now=utcnow())
+        await self._repo.save(state)  # the answer is durable before anything else happens
+        return await self._next_question(state, timing)
+
+    async def _next_question(self, state: InterviewState, timing: _Timing, *, prefix: str = "") -> Reply:
+        engine = self.engine(state.lang)
+        plan = engine.plan_next(state)
+        if plan is None:
+            return await self._complete(state, early=False)
+        context: tuple[KnowledgeChunk, ...] = ()
+        if plan.kind != "name":
+            context = (await self._retrieve(state, plan)).chunks
+        text, writer_name = await self._write(QuestionRequest(plan, state, engine.pack, context))
+        engine.ask(
+            state,
+            plan,
+            text,
+            now=utcnow(),
+            kb_sources=[c.source + (f"#{c.heading}" if c.heading else "") for c in context],
+            latency_ms=round(timing.ms(), 3),
+            writer=writer_name,
+        )
+        await self._repo.save(state)
+        return self._question_reply(state, text, prefix=prefix, context=context, timing=timing)
+
+    async def _retrieve(self, state: InterviewState, plan: PlannedQuestion) -> RetrievalResult:
+        if self._retriever is None or plan.reference_point is None:
+            return RetrievalResult(degraded="retrieval disabled")
+        rp = plan.reference_point
+        query = " ".join(filter(None, [rp.kb_query or rp.title, _recent_answer(state)]))[:500]
+        result = await self._retriever.retrieve(
+            query, lang=state.lang, reference_point=rp.id, wait=self._config.kb_wait_seconds
+        )
+        if result.degraded:
+            logger.info("question on %s goes without context: %s", rp.id, result.degraded)
+        return result
+
+    async def _write(self, request: QuestionRequest) -> tuple[str, str]:
+        if self._writer is self._template:
+            return self._template.compose(request), self._template.name
+        try:
+            text = await asyncio.wait_for(
+                self._writer.write(request), timeout=self._config.writer_timeout
+            )
+            if text.strip():
+                return text.strip(), self._writer.name
+            logger.warning("writer %s returned an empty question; using templates", self._writer.name)
+        except (TimeoutError, GrantInterviewerError) as exc:
+            logger.warning("writer %s failed (%s); using templates", self._writer.name, exc)
+        return self._template.compose(request), self._template.name
+
+    async def _complete(self, state: InterviewState, *, early: bool) -> Reply:
+        engine = self.engine(state.lang)
+        pack = engine.pack
+        pending = state.pending_turn
+        if pending is not None:  # /finish while a question waits: drop the unanswered question
+            state.turns.pop()
+        engine.finish(state, now=utcnow())
+        await self._repo.save(state)
+        files = self._write_exports(state)
+        missing = [rp.title for rp, status in engine.missing(state) if rp.required]
+        names = "\n".join(f"  • {p}" for p in files)
+        text = pack.phrase("finished", name=state.name or "", files=names)
+        if missing:
+            listed = "\n".join(f"  • {title}" for title in missing)
+            text = f"{text}\n\n{pack.phrase('finished_early', missing=listed)}"
+        elif early:
+            text = f"{text}\n\n{pack.phrase('nothing_missing')}"
+        logger.info("interview %s finished (%d questions)", state.session_id, len(state.turns))
+        if self._on_finished is not None:
+            try:
+                self._on_finished(state)
+            except Exception:  # a notification hook must never break the interview
+                logger.exception("on_finished hook failed for %s", state.session_id)
+        done, total = self._progress(state)
+        return Reply(
+            session_id=state.session_id,
+            kind="finished",
+            text=text,
+            done=done,
+            total=total,
+            finished=True,
+            files=tuple(files),
+            missing=tuple(missing),
+        )
+
+    def _write_exports(self, state: InterviewState) -> list[Path]:
+        if self._config.export_dir is None:
+            return []
+        from grant_interviewer.adapters.export import write_export
+
+        anketa = self.anketa(state)
+        written: list[Path] = []
+        for fmt in self._config.export_formats:
+            path = self._config.export_dir / f"anketa-{state.session_id}.{fmt}"
+            try:
+                written.append(write_export(anketa, fmt, path))  # type: ignore[arg-type]
+            except (OSError, GrantInterviewerError):
+                logger.exception("could not write %s export of %s", fmt, state.session_id)
+        return written
+
+    # ------------------------------------------------------------------ commands
+    async def _command(self, state: InterviewState, command: str) -> Reply:
+        engine = self.engine(state.lang)
+        pack = engine.pack
+        if command == "/start":
+            return await self._resume(state)
+        if command == "/help":
+            return self._question_reply(state, _pending_text(state), prefix=pack.phrase("help"))
+        if command == "/status":
+            return self._status_reply(state)
+        if command == "/finish":
+            return await self._complete(state, early=True)
+        if command == "/restart":
+            state.status = SessionStatus.ABANDONED
+            await self._repo.save(state)
+            return await self._begin(state.user_id, state.lang, name=state.name)
+        if command == "/back":
+            reopened = engine.back(state)
+            if reopened is None:
+                return self._question_reply(
+                    state, _pending_text(state), prefix=pack.phrase("back_nothing")
+                )
+            await self._repo.save(state)
+            return self._question_reply(
+                state, reopened.question, prefix=pack.phrase("back_done", question="")
+            )
+        if command == "/skip":
+            pending = state.pending_turn
+            if pending is None:
+                return await self._next_question(state, _Timing())
+            if pending.kind == "name":
+                return self._question_reply(state, pending.question, prefix=pack.phrase("skip_name"))
+            outcome = engine.skip(state, now=utcnow())
+            title = pack.point(pending.reference_point).title if pending.reference_point else ""
+            if not outcome.skipped:
+                await self._repo.save(state)
+                prefix = pack.phrase("skip_required", title=title, why=outcome.why)
+                return await self._next_question(state, _Timing(), prefix=prefix)
+            await self._repo.save(state)
+            prefix = pack.phrase("skip_optional", title=title)
+            return await self._next_question(state, _Timing(), prefix=prefix)
+        return self._question_reply(
+            state, _pending_text(state), prefix=pack.phrase("unknown_command", command=command)
+        )
+
+    # ------------------------------------------------------------------ replies
+    def _progress(self, state: InterviewState) -> tuple[int, int]:
+        progress = self.engine(state.lang).progress(state)
+        return progress.done, progress.total
+
+    def _status_reply(self, state: InterviewState) -> Reply:
+        engine = self.engine(state.lang)
+        pack = engine.pack
+        progress = engine.progress(state)
+        marks = {
+            TopicStatus.COMPLETE: "✅",
+            TopicStatus.PARTIAL: "◐",
+            TopicStatus.MISSING: "○",
+            TopicStatus.SKIPPED: "↷",
+        }
+        lines = [pack.phrase("status_header", done=progress.done, total=progress.total)]
+        for rp in pack.reference_points:
+            status = state.topics[rp.id].status if rp.id in state.topics else TopicStatus.MISSING
+            lines.append(pack.phrase("status_line", mark=marks[status], title=rp.title))
+        pending = _pending_text(state) if state.status == SessionStatus.ACTIVE else None
+        return self._question_reply(state, pending, prefix="\n".join(lines), kind="info")
+
+    def _info(self, state: InterviewState, text: str) -> Reply:
+        done, total = self._progress(state)
+        return Reply(
+            session_id=state.session_id,
+            kind="info",
+            text=text,
+            done=done,
+            total=total,
+            finished=state.status != SessionStatus.ACTIVE,
+        )
+
+    def _question_reply(
+        self,
+        state: InterviewState,
+        question: str | None,
+        *,
+        prefix: str = "",
+        kind: ReplyKind = "question",
+        context: Sequence[KnowledgeChunk] = (),
+        timing: _Timing | None = None,
+    ) -> Reply:
+        done, total = self._progress(state)
+        pending = state.pending_turn
+        text = "\n\n".join(part for part in (prefix, question or "") if part)
+        return Reply(
+            session_id=state.session_id,
+            kind=kind,
+            text=text,
+            question=question,
+            reference_point=pending.reference_point if pending else None,
+            done=done,
+            total=total,
+            finished=state.status != SessionStatus.ACTIVE,
+            kb_context=bool(context),
+            kb_sources=tuple(pending.kb_sources) if pending and context else (),
+            latency_ms=timing.ms() if timing else 0.0,
+        )
+
+
+def _command_of(text: object) -> str | None:
+    """The command word of a message such as ``/skip`` or ``/status@MyBot``, else None."""
+    if not isinstance(text, str):
+        return None
+    stripped = text.strip()
+    if not stripped.startswith("/") or len(stripped) > 64:
+        return None
+    word = stripped.split()[0].split("@")[0].lower()
+    if len(word) < 2 or not word[1:].replace("_", "").isalnum():
+        return None
+    return word
+
+
+def _pending_text(state: InterviewState) -> str | None:
+    pending = state.pending_turn
+    return pending.question if pending else None
+
+
+def _recent_answer(state: InterviewState) -> str:
+    for turn in reversed(state.turns):
+        if turn.answer and turn.kind != "name":
+            return turn.answer[:300]
+    return ""

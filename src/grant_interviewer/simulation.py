@@ -1,0 +1,165 @@
+"""Simulated applicants: run a whole interview from a persona file and report on it.
+
+A persona (YAML) has ``name``, ``lang``, ``answers: {REFERENCE_POINT_ID: [first answer, answer to a
+follow-up, ...]}`` and ``default`` (said when asked about anything it has no answer left for). The
+simulator answers each question with the next unused answer for the reference point the question
+targets, and the name question with ``name``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grant_interviewer.errors import ContentError
+from grant_interviewer.service import InterviewService, Reply
+
+MAX_PERSONA_BYTES = 1_000_000
+MAX_TURNS = 80  # a runaway guard far above any question budget
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A simulated applicant."""
+
+    name: str
+    lang: str
+    answers: dict[str, tuple[str, ...]]
+    default: str
+    source: str = ""
+
+
+@dataclass
+class SimulationReport:
+    """What happened in a simulated interview (``to_dict`` is the ``simulate --json`` shape)."""
+
+    finished: bool
+    session_id: str
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    anketa: dict[str, Any] = field(default_factory=dict)
+    missing: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def questions(self) -> int:
+        """How many questions were asked (the name question included)."""
+        return len(self.turns)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready report."""
+        return {
+            "finished": self.finished,
+            "session_id": self.session_id,
+            "questions": self.questions,
+            "turns": self.turns,
+            "anketa": self.anketa,
+            "missing": self.missing,
+        }
+
+
+def load_persona(path: Path, *, known_ids: Collection[str] | None = None) -> Persona:
+    """Read and validate a persona file; every problem is a ContentError with a clear message."""
+    import yaml
+
+    if not path.exists():
+        raise ContentError(f"persona file not found: {path}")
+    if not path.is_file():
+        raise ContentError(f"persona path is not a file: {path}")
+    raw = path.read_bytes()
+    if len(raw) > MAX_PERSONA_BYTES:
+        raise ContentError(f"persona file is too large ({len(raw)} bytes, max {MAX_PERSONA_BYTES})")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"persona file is not UTF-8 text: {path}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ContentError(f"persona file is not valid YAML: {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ContentError(f"persona file must be a YAML mapping with name/lang/answers: {path}")
+    unknown_keys = sorted(set(data) - {"name", "lang", "answers", "default", "description"})
+    if unknown_keys:
+        raise ContentError(f"persona {path}: unknown keys {unknown_keys}")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ContentError(f"persona {path}: 'name' must be a non-empty string")
+    lang = data.get("lang", "ru")
+    if lang not in ("ru", "en"):
+        raise ContentError(f"persona {path}: 'lang' must be 'ru' or 'en', not {lang!r}")
+    answers_raw = data.get("answers") or {}
+    if not isinstance(answers_raw, dict):
+        raise ContentError(f"persona {path}: 'answers' must map reference-point ids to lists")
+    answers: dict[str, tuple[str, ...]] = {}
+    for rp_id, value in answers_raw.items():
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            raise ContentError(f"persona {path}: answers for {rp_id!r} must be a list of strings")
+        answers[str(rp_id)] = tuple(items)
+    if known_ids is not None:
+        unknown = sorted(set(answers) - set(known_ids))
+        if unknown:
+            raise ContentError(
+                f"persona {path}: unknown reference-point ids {unknown}; "
+                f"known ids: {', '.join(sorted(known_ids))}"
+            )
+    default = data.get("default", "Не знаю." if lang == "ru" else "I don't know.")
+    if not isinstance(default, str) or not default.strip():
+        raise ContentError(f"persona {path}: 'default' must be a non-empty string")
+    return Persona(name=name.strip(), lang=lang, answers=answers, default=default, source=str(path))
+
+
+async def simulate(
+    service: InterviewService,
+    persona: Persona,
+    *,
+    user_id: str,
+    typing_delay: float = 0.0,
+    on_turn: Callable[[dict[str, Any]], None] | None = None,
+) -> SimulationReport:
+    """Run a whole interview for ``persona`` through ``service`` and report on it."""
+    used: dict[str, int] = {}
+    reply: Reply = await service.start(user_id, lang=persona.lang)
+    turns: list[dict[str, Any]] = []
+    while not reply.finished and reply.question is not None and len(turns) < MAX_TURNS:
+        answer = _answer_for(persona, reply, used)
+        turn = {
+            "question": reply.question,
+            "reference_point": reply.reference_point,
+            "answer": answer,
+            "latency_ms": round(reply.latency_ms, 3),
+            "kb_context": reply.kb_context,
+            "kb_sources": list(reply.kb_sources),
+        }
+        turns.append(turn)
+        if on_turn is not None:
+            on_turn(turn)
+        if typing_delay > 0:
+            await asyncio.sleep(typing_delay)  # the simulated person is typing
+        started = time.perf_counter()
+        reply = await service.handle(user_id, answer)
+        turn["reply_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
+    state = await service.find(reply.session_id)
+    anketa = service.anketa(state).to_dict()
+    return SimulationReport(
+        finished=reply.finished,
+        session_id=reply.session_id,
+        turns=turns,
+        anketa=anketa,
+        missing=list(anketa.get("missing", [])),
+    )
+
+
+def _answer_for(persona: Persona, reply: Reply, used: dict[str, int]) -> str:
+    rp = reply.reference_point
+    if rp is None:
+        return persona.name
+    answers = persona.answers.get(rp, ())
+    index = used.get(rp, 0)
+    if index < len(answers):
+        used[rp] = index + 1
+        return answers[index]
+    return persona.default

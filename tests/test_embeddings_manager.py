@@ -323,3 +323,25 @@ def test_worker_module_usage_message() -> None:
     result = subprocess.run([sys.executable, "-m", "grant_interviewer.adapters.embeddings.worker"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "usage" in result.stderr
+
+
+async def test_stuck_worker_is_killed_and_the_model_reloaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker that does not answer in time fails the request, is killed and reloaded."""
+    from grant_interviewer.adapters.embeddings import worker_client
+
+    monkeypatch.setattr(worker_client, "REQUEST_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(worker_client, "REQUEST_SECONDS_PER_TEXT", 0.0)
+    manager = get_manager(ModelSpec(backend="fake", model="stuck?dim=4&encode_delay=30",
+                                    isolation="process"), retry_base=0.01)
+    assert await manager.ensure_ready(30)
+    old = manager.embedder
+    assert isinstance(old, worker_client.WorkerEmbedder) and old.dim == 4
+    with pytest.raises(EmbeddingError, match="did not answer"):
+        await old.embed_queries(["x"])
+    assert await asyncio.to_thread(old.exited.wait, 10)
+    assert await manager.ensure_ready(30)
+    new = manager.embedder
+    assert isinstance(new, worker_client.WorkerEmbedder) and new.pid != old.pid
+    await manager.aclose()

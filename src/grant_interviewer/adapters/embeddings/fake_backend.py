@@ -32,6 +32,7 @@ class FakeConfig:
     name: str
     dim: int = 32
     load_delay: float = 0.0  # seconds the load blocks (in the loading thread)
+    encode_delay: float = 0.0  # seconds each encode blocks
     failures: int = 0  # the first N loads raise EmbeddingError
     missing: bool = False  # raise MissingExtraError, as if the backend were not installed
     gate: threading.Event | None = None  # when set, the load blocks until the event is set
@@ -55,6 +56,20 @@ def configure_fake(name: str, **options: object) -> FakeConfig:
 def clear_fakes() -> None:
     """Forget every fake configuration."""
     _CONFIGS.clear()
+
+
+def config_from_name(model: str) -> FakeConfig:
+    """Defaults for an unregistered name; ``name?dim=8&encode_delay=5`` sets numeric options
+    (this is how a fake model in a worker process is configured)."""
+    name, _, query = model.partition("?")
+    config = FakeConfig(name=name or "default")
+    for pair in filter(None, query.split("&")):
+        key, _, value = pair.partition("=")
+        if key == "dim":
+            config.dim = int(value)
+        elif key in ("load_delay", "encode_delay"):
+            setattr(config, key, float(value))
+    return config
 
 
 def fake_vector(text: str, dim: int) -> list[float]:
@@ -83,6 +98,8 @@ class FakeEncoder:
         with self._config.lock:
             self._config.encodes += 1
             self._config.encode_threads.add(threading.get_ident())
+        if self._config.encode_delay:
+            time.sleep(self._config.encode_delay)
         return [fake_vector(text, self.dim) for text in texts]
 
     def close(self) -> None:
@@ -91,7 +108,7 @@ class FakeEncoder:
 
 def load(spec: ModelSpec) -> FakeEncoder:
     """Count the load, honour the configured gate / delay / failures, return the encoder."""
-    config = _CONFIGS.get(spec.model) or FakeConfig(name=spec.model or "default")
+    config = _CONFIGS.get(spec.model) or config_from_name(spec.model)
     with config.lock:
         config.loads += 1
         attempt = config.loads

@@ -28,10 +28,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
 from grant_interviewer.errors import ConfigurationError, MissingExtraError
-from grant_interviewer.ports import Embedder
 
 if TYPE_CHECKING:
     from grant_interviewer.adapters.embeddings.base import ManagedEmbedder
+    from grant_interviewer.ports import Embedder
 
 logger = logging.getLogger(__name__)
 

@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 START_TIMEOUT_SECONDS = 300.0  # importing torch on a cold disk can take a while
 STOP_TIMEOUT_SECONDS = 3.0
+REQUEST_TIMEOUT_SECONDS = 60.0  # a request unanswered this long (+ per text) means a stuck worker
+REQUEST_SECONDS_PER_TEXT = 0.5
 
 
 def _child_env() -> dict[str, str]:
@@ -160,7 +162,17 @@ class WorkerEmbedder:
             with self._lock:
                 self._pending.pop(request_id, None)
             raise
-        return await asyncio.wrap_future(future)
+        budget = REQUEST_TIMEOUT_SECONDS + REQUEST_SECONDS_PER_TEXT * len(texts)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), budget)
+        except TimeoutError:
+            # a worker that does not answer is stuck: kill it, the manager reloads it
+            logger.warning("%s: worker %s did not answer within %.0f s; restarting it",
+                           self._model_id, self.pid, budget)
+            with contextlib.suppress(OSError):
+                self._proc.kill()
+            raise EmbeddingError(f"{self._model_id}: worker did not answer within "
+                                 f"{budget:.0f} s") from None
 
     def _write(self, line: str) -> None:
         stdin: IO[str] | None = self._proc.stdin

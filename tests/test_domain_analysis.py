@@ -143,6 +143,11 @@ def test_one_answer_fills_many_slots() -> None:
         ("My name is John Smith.", "John Smith"),
         ("Call me Kate", "Kate"),
         ("  Мария  ", "Мария"),
+        ("Привет, я Олег", "Олег"),
+        ("Здравствуйте! Меня зовут Анна", "Анна"),
+        ("Добрый день. Я руководитель АНО, меня зовут Ирина", "Ирина"),
+        ("Это Мария", "Мария"),
+        ("I'm Kate.", "Kate"),
     ],
 )
 def test_name_extraction(answer: str, name: str) -> None:

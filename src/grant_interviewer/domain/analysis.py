@@ -143,17 +143,25 @@ def is_unsure(text: str) -> bool:
     return bool(_UNSURE.search(text)) and len(text.split()) <= 25
 
 
-_NAME_CUES = re.compile(
-    r"(?:меня зовут|моё имя|мое имя|зовите меня|обращайтесь ко мне|можно просто|я\s*[—–-]|это|"
-    r"my name is|call me|i am|i'm|it's|this is)\s+(?P<rest>.+)",
+_STRONG_NAME_CUES = re.compile(
+    r"(?:меня зовут|моё имя|мое имя|зовите меня|обращайтесь ко мне|можно просто|"
+    r"my name is|my name's|call me)\s*[—–:-]?\s*(?P<rest>.+)",
+    re.IGNORECASE,
+)
+_WEAK_NAME_CUES = re.compile(
+    r"^(?:я|это|i am|i'm|it's|this is)\s*[—–:-]?\s+(?P<rest>.+)", re.IGNORECASE
+)
+_GREETING = re.compile(
+    r"^(?:здравствуйте|привет|добрый (?:день|вечер)|доброе утро|hello|hi|hey|"
+    r"good (?:morning|afternoon|evening))\b[\s,!.—-]*",
     re.IGNORECASE,
 )
 
 
 def extract_name(text: str) -> str:
     """The name in an answer to "how should I address you?"."""
-    cleaned = text.strip()
-    cue = _NAME_CUES.search(cleaned)
+    cleaned = _GREETING.sub("", text.strip())
+    cue = _STRONG_NAME_CUES.search(cleaned) or _WEAK_NAME_CUES.search(cleaned)
     if cue:
         cleaned = cue.group("rest")
     cleaned = re.split(r"[.,!?;:\n()]", cleaned, maxsplit=1)[0]
@@ -175,7 +183,9 @@ def infer_level(texts: Iterable[str]) -> UserLevel:
     expert_hits = len({m.group(0).lower()[:8] for m in _EXPERT_MARKERS.finditer(joined)})
     unsure = sum(1 for t in answers if is_unsure(t))
     avg_words = sum(len(t.split()) for t in answers) / len(answers)
-    if expert_hits >= 2 or (expert_hits >= 1 and avg_words >= 40):
+    if expert_hits >= 2 or (expert_hits >= 1 and avg_words >= 40) or (
+        len(answers) >= 3 and avg_words >= 60
+    ):
         return UserLevel.EXPERT
     if unsure >= 2 or (unsure >= 1 and avg_words < 12) or (len(answers) >= 2 and avg_words < 7):
         return UserLevel.NOVICE

@@ -141,3 +141,26 @@ def test_amount_and_tip_helpers() -> None:
     assert format_amount({"amount": 2_500_000.0, "currency": "RUB"}, "en") == "2.5 million RUB"
     tip = tip_from(CHUNK, max_chars=120)
     assert tip == "Эксперты фонда оценивают, насколько результаты измеримы и достижимы."
+
+
+def test_tip_comes_from_the_highest_scoring_chunk() -> None:
+    """With several chunks, only the best-scoring one contributes its tip."""
+    weak = KnowledgeChunk(
+        id="c0",
+        text="Слабый совет про что-то другое, совсем не по теме.",
+        source="kb/x.md",
+        heading="",
+        lang="ru",
+        score=0.2,
+    )
+    text = _compose(_state(), "results", context=(weak, CHUNK))
+    assert "Эксперты фонда оценивают" in text and "Слабый совет" not in text
+
+
+def test_english_followup_names_missing_slots_in_english() -> None:
+    """The English pack words the missing slots in English."""
+    pack = load_pack("en")
+    state = InterviewEngine(pack).new_state(session_id="en", user_id="u")
+    plan = PlannedQuestion("followup", pack.point("budget_total"), ("requested_amount",))
+    text = TemplateWriter().compose(QuestionRequest(plan, state, pack))
+    assert "Still missing: the amount you request from the foundation (in rubles)." in text

@@ -130,7 +130,8 @@ class TemplateWriter:
                 parts.append(recall)
             parts.append(self._address(state, pack, core, seed))
         if request.context:
-            tip = tip_from(request.context[0])
+            best = max(request.context, key=lambda chunk: chunk.score)  # first wins a tie
+            tip = tip_from(best)
             if tip:
                 parts.append(pack.phrase("kb_tip", tip=tip))
         if novice or (plan.kind == "followup" and not expert and _last_answer_unsure(state, rp.id)):

@@ -1,0 +1,85 @@
+"""Engine helpers of the storage adapter: URL checks, masking, SQLite pragmas, driver errors."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from grant_interviewer.errors import ConfigurationError, MissingExtraError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL as text with any password replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable database URL>"
+
+
+def driver_errors() -> tuple[type[BaseException], ...]:
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    errors: list[type[BaseException]] = [SQLAlchemyError, CommandError, OSError]
+    if importlib.util.find_spec("asyncpg") is not None:  # the postgres extra is optional
+        asyncpg = importlib.import_module("asyncpg")
+        errors += [asyncpg.PostgresError, asyncpg.InterfaceError]
+    return tuple(errors)
+
+
+def normalise_url(url: str) -> URL:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(f"invalid database URL {mask_url(url)!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.get_driver_name() != "aiosqlite":
+            parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif backend in ("postgresql", "postgres"):
+        if parsed.get_driver_name() != "asyncpg":
+            parsed = parsed.set(drivername="postgresql+asyncpg")
+        if importlib.util.find_spec("asyncpg") is None:
+            raise MissingExtraError("asyncpg", "postgres")
+    else:
+        raise ConfigurationError(
+            f"unsupported database {mask_url(url)!r}: use sqlite+aiosqlite:/// or "
+            "postgresql+asyncpg://"
+        )
+    return parsed
+
+
+def sqlite_file(url: URL) -> Path | None:
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:") or url.query.get("mode"):
+        return None
+    return Path(database)
+
+
+def set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def json_dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

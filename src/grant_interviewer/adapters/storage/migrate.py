@@ -1,0 +1,110 @@
+"""Run the interview database's Alembic migrations without an ``alembic.ini``.
+
+The application migrates by itself: :meth:`SqlRepository.open` calls :func:`upgrade` on every
+start (idempotent: an up-to-date database is left alone). Operators who prefer to migrate
+explicitly (e.g. before rolling out several replicas) use this module's command line, which
+builds the Alembic configuration in code from the migrations shipped inside the package::
+
+    python -m grant_interviewer.adapters.storage.migrate --url URL upgrade head
+    python -m grant_interviewer.adapters.storage.migrate --url URL current
+    python -m grant_interviewer.adapters.storage.migrate --url URL history
+    python -m grant_interviewer.adapters.storage.migrate --url URL upgrade head --sql  # print SQL
+    python -m grant_interviewer.adapters.storage.migrate --url URL revision --autogenerate -m msg
+
+Without ``--url`` the application's database (``GRANT_INTERVIEWER_DATABASE_URL`` or the SQLite
+file in the data directory) is used. The classic ``alembic`` command works too with the packaged
+``alembic.ini``: ``alembic -c <package dir>/adapters/storage/alembic.ini -x url=URL upgrade head``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
+    """An Alembic ``Config`` pointing at the packaged migrations (no ini file involved)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("file_template", "r%%(rev)s_%%(slug)s")
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(connection: Connection, revision: str = "head") -> None:
+    """Migrate the database behind ``connection`` (synchronous; use ``conn.run_sync``)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(connection=connection), revision)
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database is at, or None if it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with the package."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: a thin front to Alembic's commands with the packaged configuration."""
+    from alembic import command
+
+    parser = argparse.ArgumentParser(
+        prog="python -m grant_interviewer.adapters.storage.migrate",
+        description="Migrate the Grant Interviewer database (Alembic, no alembic.ini needed).",
+    )
+    parser.add_argument("--url", help="SQLAlchemy async URL (default: the application's)")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    up = sub.add_parser("upgrade", help="migrate to a revision (default head)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.add_argument("--sql", action="store_true", help="print SQL instead of running it")
+    down = sub.add_parser("downgrade", help="revert to a revision")
+    down.add_argument("revision")
+    down.add_argument("--sql", action="store_true", help="print SQL instead of running it")
+    sub.add_parser("current", help="show the database's revision")
+    sub.add_parser("history", help="list the revisions")
+    rev = sub.add_parser("revision", help="create a revision script (developers)")
+    rev.add_argument("-m", "--message", required=True)
+    rev.add_argument("--autogenerate", action="store_true")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    cfg = alembic_config(url=args.url)
+    if args.cmd == "upgrade":
+        command.upgrade(cfg, args.revision, sql=args.sql)
+    elif args.cmd == "downgrade":
+        command.downgrade(cfg, args.revision, sql=args.sql)
+    elif args.cmd == "current":
+        command.current(cfg)
+    elif args.cmd == "history":
+        command.history(cfg)
+    else:
+        command.revision(cfg, message=args.message, autogenerate=args.autogenerate)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Alembic migrations of the interview database (run by ``SqlRepository.open``)."""

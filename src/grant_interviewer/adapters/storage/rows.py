@@ -1,0 +1,117 @@
+"""Conversion between :class:`InterviewState` and the rows of ``sessions`` / ``turns``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from grant_interviewer.domain.model import (
+    InterviewState,
+    ProjectType,
+    SessionStatus,
+    TopicState,
+    Turn,
+    UserLevel,
+)
+
+TURN_VALUE_COLUMNS = (
+    "kind",
+    "reference_point",
+    "question",
+    "answer",
+    "asked_at",
+    "answered_at",
+    "kb_sources",
+    "latency_ms",
+    "writer",
+)
+
+
+def session_row(state: InterviewState, *, version: int) -> dict[str, Any]:
+    """The ``sessions`` row of a state, with ``version`` as given."""
+    return {
+        "id": state.session_id,
+        "user_id": state.user_id,
+        "lang": state.lang,
+        "pack_id": state.pack_id,
+        "status": SessionStatus(state.status).value,
+        "name": state.name,
+        "level": UserLevel(state.level).value,
+        "project_type": ProjectType(state.project_type).value,
+        "slots": dict(state.slots),
+        "topics": {key: topic.to_dict() for key, topic in state.topics.items()},
+        "created_at": state.created_at,
+        "updated_at": state.updated_at,
+        "finished_at": state.finished_at,
+        "version": version,
+    }
+
+
+def turn_row(session_id: str, turn: Turn) -> dict[str, Any]:
+    """The ``turns`` row of one turn."""
+    return {
+        "session_id": session_id,
+        "idx": turn.index,
+        "kind": turn.kind,
+        "reference_point": turn.reference_point,
+        "question": turn.question,
+        "answer": turn.answer,
+        "asked_at": turn.asked_at,
+        "answered_at": turn.answered_at,
+        "kb_sources": list(turn.kb_sources),
+        "latency_ms": turn.latency_ms,
+        "writer": turn.writer,
+    }
+
+
+def turn_rows(state: InterviewState) -> list[dict[str, Any]]:
+    """The ``turns`` rows of a state, in order."""
+    return [turn_row(state.session_id, turn) for turn in state.turns]
+
+
+def state_from_rows(
+    session: Mapping[Any, Any], turns: Iterable[Mapping[Any, Any]]
+) -> InterviewState:
+    """Rebuild the state from its session row and its turn rows (ordered by ``idx``)."""
+    return InterviewState(
+        session_id=session["id"],
+        user_id=session["user_id"],
+        lang=session["lang"],
+        pack_id=session["pack_id"],
+        status=SessionStatus(session["status"]),
+        name=session["name"],
+        turns=[
+            Turn(
+                index=int(row["idx"]),
+                kind=row["kind"],
+                reference_point=row["reference_point"],
+                question=row["question"],
+                asked_at=row["asked_at"],
+                answer=row["answer"],
+                answered_at=row["answered_at"],
+                kb_sources=list(row["kb_sources"] or []),
+                latency_ms=row["latency_ms"],
+                writer=row["writer"],
+            )
+            for row in turns
+        ],
+        topics={
+            key: TopicState.from_dict(value) for key, value in (session["topics"] or {}).items()
+        },
+        slots=dict(session["slots"] or {}),
+        level=UserLevel(session["level"]),
+        project_type=ProjectType(session["project_type"]),
+        created_at=session["created_at"],
+        updated_at=session["updated_at"],
+        finished_at=session["finished_at"],
+        version=int(session["version"]),
+    )
+
+
+def changed_turns(
+    rows: Sequence[dict[str, Any]], known: Sequence[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """The rows that differ from ``known`` (what the database holds); all rows if unknown."""
+    if known is None:
+        return list(rows)
+    return [row for i, row in enumerate(rows) if i >= len(known) or known[i] != row]

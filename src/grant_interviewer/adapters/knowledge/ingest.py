@@ -1,0 +1,175 @@
+"""Ingesting knowledge files into a vector store, idempotently by content hash.
+
+Every chunk's point id is a UUID made of its content hash, so re-ingesting an unchanged file
+writes nothing, and an edited section replaces only its own chunks. The knowledge base shipped
+inside the package (``content/kb/{ru,en}/*.md``) is ingested automatically on first use
+(:func:`ensure_shipped_kb`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+
+from grant_interviewer.adapters.knowledge.chunking import Chunk, chunk_markdown, split_front_matter
+from grant_interviewer.errors import ContentError
+from grant_interviewer.ports import ChunkRecord, Embedder, VectorStore
+
+logger = logging.getLogger(__name__)
+
+SUFFIXES = (".md", ".markdown", ".txt")
+BATCH_SIZE = 32
+LANG_DIRS = ("ru", "en")
+SHIPPED_PREFIX = "kb:"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest did: ``total`` chunks seen, ``added`` written, ``skipped`` unchanged."""
+
+    files: int
+    total: int
+    added: int
+    skipped: int
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand directories (recursively) into their .md/.txt files; keep files as given."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*")
+                                if p.is_file() and p.suffix.lower() in SUFFIXES))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise ContentError(f"knowledge file not found: {path}")
+    return list(dict.fromkeys(found))
+
+
+def _lang_from_path(path: Path) -> str | None:
+    for part in reversed(path.parent.parts):
+        if part in LANG_DIRS:
+            return part
+    return None
+
+
+def load_chunks(paths: Iterable[Path], *, lang: str | None = None) -> tuple[int, list[Chunk]]:
+    """Read and chunk files; returns ``(number of files, chunks)``.
+
+    The language is ``lang`` if given, else the file's front matter, else a ``ru``/``en``
+    folder in its path, else a guess from the script.
+    """
+    files = collect_files(paths)
+    chunks: list[Chunk] = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ContentError(f"cannot read knowledge file {file}: {exc}") from exc
+        chunks.extend(chunk_markdown(text, source=file.name,
+                                     lang=lang or _front_or_folder_lang(text, file)))
+    return len(files), chunks
+
+
+def _front_or_folder_lang(text: str, file: Path) -> str | None:
+    meta, _ = split_front_matter(text)
+    return meta.get("lang") or _lang_from_path(file)
+
+
+async def ingest_chunks(chunks: Sequence[Chunk], *, embedder: Embedder, store: VectorStore,
+                        progress: Progress | None = None, batch_size: int = BATCH_SIZE,
+                        files: int = 0) -> IngestReport:
+    """Embed and upsert the chunks the store does not hold yet, in batches."""
+    await store.ensure_collection(model_id=embedder.model_id, dim=embedder.dim)
+    unique = list({chunk.content_hash: chunk for chunk in chunks}.values())
+    existing = await store.existing_hashes()
+    todo = [chunk for chunk in unique if chunk.content_hash not in existing]
+    total = len(unique)
+    done = total - len(todo)
+    if progress is not None:
+        progress(done, total)
+    added = 0
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start:start + batch_size]
+        vectors = await embedder.embed_passages([chunk.embedding_text for chunk in batch])
+        records = [
+            ChunkRecord(id=chunk.point_id, vector=vector, text=chunk.text, source=chunk.source,
+                        heading=chunk.heading, lang=chunk.lang,
+                        reference_points=chunk.reference_points,
+                        content_hash=chunk.content_hash)
+            for chunk, vector in zip(batch, vectors, strict=True)
+        ]
+        added += await store.upsert(records)
+        done += len(batch)
+        if progress is not None:
+            progress(done, total)
+    report = IngestReport(files=files, total=total, added=added, skipped=total - len(todo))
+    logger.info("ingest: %d files, %d chunks, %d added, %d unchanged",
+                report.files, report.total, report.added, report.skipped)
+    return report
+
+
+async def ingest_paths(paths: Iterable[Path | str], *, embedder: Embedder, store: VectorStore,
+                       lang: str | None = None, progress: Progress | None = None,
+                       batch_size: int = BATCH_SIZE) -> IngestReport:
+    """Ingest .md/.txt files and directories into ``store`` (idempotent by content hash)."""
+    files, chunks = load_chunks([Path(p) for p in paths], lang=lang)
+    return await ingest_chunks(chunks, embedder=embedder, store=store, progress=progress,
+                               batch_size=batch_size, files=files)
+
+
+# --- the knowledge base shipped with the package -------------------------------------------
+
+def _shipped_root() -> Traversable:
+    return resources.files("grant_interviewer.content").joinpath("kb")
+
+
+def shipped_chunks() -> list[Chunk]:
+    """Chunks of the packaged knowledge base (``content/kb/<lang>/*.md``), in a stable order."""
+    chunks: list[Chunk] = []
+    root = _shipped_root()
+    for lang in LANG_DIRS:
+        folder = root.joinpath(lang)
+        if not folder.is_dir():
+            continue
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.is_file() and entry.name.endswith(SUFFIXES):
+                chunks.extend(chunk_markdown(entry.read_text(encoding="utf-8"),
+                                             source=f"{SHIPPED_PREFIX}{lang}/{entry.name}",
+                                             lang=lang))
+    return chunks
+
+
+def shipped_fingerprint(chunks: Sequence[Chunk] | None = None) -> str:
+    """A digest of the packaged knowledge base's chunk hashes (changes when any text does)."""
+    items = chunks if chunks is not None else shipped_chunks()
+    digest = hashlib.sha256()
+    for chunk in items:
+        digest.update(chunk.content_hash.encode("ascii"))
+    return digest.hexdigest()
+
+
+async def ensure_shipped_kb(embedder: Embedder, store: VectorStore,
+                            progress: Progress | None = None) -> IngestReport:
+    """Ingest the packaged knowledge base if the store lacks any of its current chunks.
+
+    Cheap when nothing changed: the packaged texts are chunked (milliseconds) and their hashes
+    compared with the stored ones; only missing chunks are embedded.
+    """
+    chunks = shipped_chunks()
+    fingerprint = shipped_fingerprint(chunks)
+    files = len({chunk.source for chunk in chunks})
+    report = await ingest_chunks(chunks, embedder=embedder, store=store, progress=progress,
+                                 files=files)
+    if report.added:
+        logger.info("shipped knowledge base %s… ingested: %d chunks added",
+                    fingerprint[:12], report.added)
+    return report

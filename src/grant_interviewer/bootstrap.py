@@ -46,7 +46,9 @@ def build_retriever(settings: Settings) -> Retriever | None:
         backend=settings.embedding_backend,
         model=settings.embedding_model,
         url=settings.embedding_url,
-        api_key=settings.embedding_api_key.get_secret_value() if settings.embedding_api_key else None,
+        api_key=settings.embedding_api_key.get_secret_value()
+        if settings.embedding_api_key
+        else None,
         isolation=settings.embedding_isolation,
     )
     return KnowledgeRetriever(
@@ -58,7 +60,7 @@ def build_retriever(settings: Settings) -> Retriever | None:
     )
 
 
-def open_vector_store(settings: Settings):  # type: ignore[no-untyped-def]  # noqa: ANN201
+def open_vector_store(settings: Settings):  # type: ignore[no-untyped-def]
     """The vector store for these settings: a Qdrant server by URL, else embedded Qdrant."""
     if settings.qdrant_url:
         from grant_interviewer.adapters.vectorstore.server import QdrantServerStore
@@ -74,8 +76,9 @@ def build_writer(settings: Settings) -> QuestionWriter | None:
     """The LLM question writer when one is configured, else None (templates)."""
     if settings.llm_provider == "none":
         return None
-    logger.warning("llm_provider=%s is not available in this version; using templates",
-                   settings.llm_provider)
+    logger.warning(
+        "llm_provider=%s is not available in this version; using templates", settings.llm_provider
+    )
     return None
 
 
@@ -95,7 +98,7 @@ async def build_app(
     settings: Settings,
     *,
     export_dir: Path | None = None,
-    retriever: Retriever | None | bool = True,
+    retriever: Retriever | bool | None = True,
 ) -> App:
     """Open the database (running migrations) and wire the service.
 
@@ -112,7 +115,7 @@ async def build_app(
     elif retriever is False:
         chosen = None
     else:
-        chosen = retriever  # type: ignore[assignment]
+        chosen = retriever
     service = InterviewService(
         repository=repository,
         pack_loader=load_pack,

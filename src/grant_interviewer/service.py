@@ -233,7 +233,9 @@ class InterviewService:
         await self._repo.save(state)  # the answer is durable before anything else happens
         return await self._next_question(state, timing)
 
-    async def _next_question(self, state: InterviewState, timing: _Timing, *, prefix: str = "") -> Reply:
+    async def _next_question(
+        self, state: InterviewState, timing: _Timing, *, prefix: str = ""
+    ) -> Reply:
         engine = self.engine(state.lang)
         plan = engine.plan_next(state)
         if plan is None:
@@ -275,7 +277,9 @@ class InterviewService:
             )
             if text.strip():
                 return text.strip(), self._writer.name
-            logger.warning("writer %s returned an empty question; using templates", self._writer.name)
+            logger.warning(
+                "writer %s returned an empty question; using templates", self._writer.name
+            )
         except (TimeoutError, GrantInterviewerError) as exc:
             logger.warning("writer %s failed (%s); using templates", self._writer.name, exc)
         return self._template.compose(request), self._template.name
@@ -361,7 +365,9 @@ class InterviewService:
             if pending is None:
                 return await self._next_question(state, _Timing())
             if pending.kind == "name":
-                return self._question_reply(state, pending.question, prefix=pack.phrase("skip_name"))
+                return self._question_reply(
+                    state, pending.question, prefix=pack.phrase("skip_name")
+                )
             outcome = engine.skip(state, now=utcnow())
             title = pack.point(pending.reference_point).title if pending.reference_point else ""
             if not outcome.skipped:

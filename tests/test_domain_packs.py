@@ -113,6 +113,7 @@ def test_every_service_phrase_formats_with_its_placeholders(lang: str) -> None:
         "files": "f",
         "missing": "m",
         "command": "/x",
+        "left": 5,
     }
     for key, fields in SERVICE_PHRASES.items():
         text = pack.phrase(key, **{f: values[f] for f in fields})

@@ -96,3 +96,28 @@ def test_persona_errors_are_clear(tmp_path: Path) -> None:
     unknown.write_text("name: A\nanswers: {nonsense: [x]}\n", encoding="utf-8")
     with pytest.raises(ContentError, match="nonsense"):
         load_persona(unknown, known_ids=("goal",))
+
+
+async def test_knowledge_base_context_changes_the_question(tmp_path: Path) -> None:
+    """With the real model and embedded Qdrant, the question carries an FPG tip and its sources."""
+    plain = await _app(tmp_path)
+    try:
+        await plain.service.start("k1", lang="ru")
+        without = await plain.service.handle("k1", "Анна")
+    finally:
+        await plain.aclose()
+    app = await build_app(get_settings(), export_dir=tmp_path / "exports")
+    try:
+        assert app.retriever is not None
+        assert await app.retriever.wait_until_prepared(60)  # type: ignore[attr-defined]
+        await app.service.start("k2", lang="ru")
+        with_kb = await app.service.handle("k2", "Анна")
+        state = await app.service.find("k2")
+    finally:
+        await app.aclose()
+    assert with_kb.reference_point == without.reference_point == "project_essence"
+    assert not without.kb_context and with_kb.kb_context
+    assert with_kb.question != without.question
+    assert "Совет:" in str(with_kb.question) and "Совет:" not in str(without.question)
+    assert with_kb.kb_sources and all(s.startswith("kb:ru/") for s in with_kb.kb_sources)
+    assert state.turns[-1].kb_sources == list(with_kb.kb_sources)

@@ -229,9 +229,14 @@ class InterviewService:
             return self._question_reply(state, _pending_text(state), prefix=message, kind="error")
         if state.pending_turn is None:
             return await self._next_question(state, timing)
+        required_before = engine.required_complete(state)
         engine.record_answer(state, cleaned, now=utcnow())
         await self._repo.save(state)  # the answer is durable before anything else happens
-        return await self._next_question(state, timing)
+        prefix = ""
+        if not required_before and engine.required_complete(state):
+            # The essentials are in: say so, and that /finish gives the form right now.
+            prefix = pack.phrase("required_done", left=engine.optional_left(state))
+        return await self._next_question(state, timing, prefix=prefix)
 
     async def _next_question(
         self, state: InterviewState, timing: _Timing, *, prefix: str = ""

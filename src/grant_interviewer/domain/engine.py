@@ -301,6 +301,25 @@ class InterviewEngine:
             max_questions=self.max_questions,
         )
 
+    def required_complete(self, state: InterviewState) -> bool:
+        """Whether every required (P0/P1) topic is complete."""
+        return all(
+            self._status(state, rp.id) == TopicStatus.COMPLETE
+            for rp in self.pack.reference_points
+            if rp.required
+        )
+
+    def optional_left(self, state: InterviewState) -> int:
+        """How many optional-topic questions the interview may still ask (within the budget)."""
+        open_topics = sum(
+            1
+            for rp in self.pack.reference_points
+            if not rp.required
+            and self._status(state, rp.id) not in (TopicStatus.COMPLETE, TopicStatus.SKIPPED)
+        )
+        asked = sum(1 for t in state.turns if t.answer is not None)
+        return max(0, min(open_topics, self.max_questions - asked))
+
     def missing(self, state: InterviewState) -> list[tuple[ReferencePoint, TopicStatus]]:
         """Required topics not complete, then optional topics answered only partly."""
         result: list[tuple[ReferencePoint, TopicStatus]] = []

@@ -64,6 +64,7 @@ SERVICE_PHRASES: dict[str, frozenset[str]] = {
         "finished": ("name", "files"),
         "finished_early": ("missing",),
         "nothing_missing": (),
+        "required_done": ("left",),
         "restarted": (),
         "already_finished": (),
         "help": (),

@@ -1,0 +1,152 @@
+"""In-conversation commands and notices of the interview service (real SQLite, no retrieval).
+
+These words are shared by every channel (terminal, Telegram, web), so they are tested here,
+on the service, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from grant_interviewer.bootstrap import App, build_app
+from grant_interviewer.domain.model import TopicStatus
+from grant_interviewer.service import Reply
+from grant_interviewer.settings import get_settings
+from grant_interviewer.simulation import load_persona
+
+PERSONAS = Path(__file__).resolve().parent.parent / "examples" / "personas"
+COOPERATIVE = load_persona(PERSONAS / "cooperative_ru.yaml")
+ESSENCE = COOPERATIVE.answers["project_essence"][0]
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[App]:
+    """The wired app on a fresh SQLite file, exports into tmp_path/exports."""
+    wired = await build_app(get_settings(), export_dir=tmp_path / "exports", retriever=False)
+    yield wired
+    await wired.aclose()
+
+
+async def _past_name(app: App, user: str) -> Reply:
+    await app.service.start(user, lang="ru")
+    return await app.service.handle(user, "Анна")
+
+
+async def test_status_lists_progress_and_keeps_the_question(app: App) -> None:
+    """/status shows "done of total" and every topic, then repeats the pending question."""
+    asked = await _past_name(app, "s1")
+    await app.service.handle("s1", ESSENCE)
+    reply = await app.service.handle("s1", "/status")
+    state = await app.service.find("s1")
+    assert reply.kind == "info"
+    assert f"Готово {reply.done} из {reply.total}" in reply.text
+    assert reply.total == 13 and 1 <= reply.done < reply.total
+    essence = app.service.engine("ru").pack.point("project_essence").title
+    assert f"✅ {essence}" in reply.text
+    assert state.pending_turn is not None and reply.question == state.pending_turn.question
+    assert asked.question != reply.question  # the interview moved on before /status
+
+
+async def test_skip_required_topic_is_explained_and_asked_again_later(app: App) -> None:
+    """/skip on a required topic says why it matters and comes back to it afterwards."""
+    asked = await _past_name(app, "s2")
+    assert asked.reference_point == "project_essence"
+    reply = await app.service.handle("s2", "/skip")
+    assert "пропустить нельзя" in reply.text and "обязательный раздел" in reply.text
+    assert reply.reference_point != "project_essence"
+    seen = [reply.reference_point]
+    for _ in range(6):
+        rp = seen[-1]
+        assert rp is not None
+        reply = await app.service.handle("s2", COOPERATIVE.answers[rp][0])
+        seen.append(reply.reference_point)
+        if reply.reference_point == "project_essence":
+            break
+    assert "project_essence" in seen[1:]
+
+
+async def test_skip_optional_topic_marks_it_skipped(app: App) -> None:
+    """/skip on an optional topic is accepted and the topic ends up skipped, not asked again."""
+    await _past_name(app, "s3")
+    state = await app.service.find("s3")
+    optional = next(rp for rp in app.service.engine("ru").pack.reference_points
+                    if not rp.required)
+    # Answer every required topic the cooperative way until the first optional topic is asked.
+    reply = await app.service.handle("s3", ESSENCE)
+    while reply.reference_point is not None and reply.reference_point != optional.id:
+        pack_point = app.service.engine("ru").pack.point(reply.reference_point)
+        if not pack_point.required:
+            optional = pack_point
+            break
+        reply = await app.service.handle("s3", COOPERATIVE.answers[reply.reference_point][0])
+    assert reply.reference_point == optional.id
+    skipped = await app.service.handle("s3", "/skip")
+    state = await app.service.find("s3")
+    assert f"пропускаем тему «{optional.title}»" in skipped.text
+    assert state.topics[optional.id].status == TopicStatus.SKIPPED
+    assert skipped.reference_point != optional.id
+
+
+async def test_back_reopens_the_previous_question_and_replaces_its_answer(app: App) -> None:
+    """/back asks the previous question again; the new answer replaces the old one."""
+    first = await _past_name(app, "s4")
+    await app.service.handle("s4", "Клуб для подростков")
+    back = await app.service.handle("s4", "/back")
+    assert back.question == first.question
+    assert "Вернулись на шаг назад" in back.text
+    await app.service.handle("s4", ESSENCE)
+    state = await app.service.find("s4")
+    answers = [t.answer for t in state.turns if t.reference_point == "project_essence"]
+    assert ESSENCE in answers and "Клуб для подростков" not in answers
+
+
+async def test_finish_early_exports_and_lists_what_is_missing(app: App, tmp_path: Path) -> None:
+    """/finish ends the interview, writes md/json/docx and names the missing required topics."""
+    await _past_name(app, "s5")
+    await app.service.handle("s5", ESSENCE)
+    reply = await app.service.handle("s5", "/finish")
+    assert reply.finished and reply.kind == "finished"
+    assert sorted(p.suffix for p in reply.files) == [".docx", ".json", ".md"]
+    assert all(p.exists() for p in reply.files)
+    engine = app.service.engine("ru")
+    expected = [rp.title for rp, _ in engine.missing(await app.service.find("s5"))
+                if rp.required]
+    assert list(reply.missing) == expected and len(expected) >= 5
+    assert engine.pack.point("budget_total").title in reply.missing
+    assert "не хватает" in reply.text.lower()
+    later = await app.service.handle("s5", "ещё один ответ")
+    assert later.kind == "info" and "/restart" in later.text
+    restarted = await app.service.handle("s5", "/restart")
+    assert restarted.question and restarted.session_id != reply.session_id
+
+
+async def test_help_and_unknown_command_keep_the_question(app: App) -> None:
+    """/help explains the commands; an unknown command is named; the question stays pending."""
+    asked = await _past_name(app, "s6")
+    helped = await app.service.handle("s6", "/help")
+    unknown = await app.service.handle("s6", "/frobnicate")
+    state = await app.service.find("s6")
+    assert "/skip" in helped.text and helped.question == asked.question
+    assert "/frobnicate" in unknown.text and unknown.question == asked.question
+    assert [t.answer for t in state.turns if t.reference_point == "project_essence"] == [None]
+
+
+async def test_required_done_notice_comes_once_when_the_essentials_are_in(app: App) -> None:
+    """Once every required topic is complete the reply says so and offers /finish, once."""
+    reply = await _past_name(app, "s7")
+    notices: list[tuple[int, Reply]] = []
+    turn = 0
+    while not reply.finished and reply.reference_point is not None:
+        answers = COOPERATIVE.answers.get(reply.reference_point) or [COOPERATIVE.default]
+        reply = await app.service.handle("s7", answers[0])
+        turn += 1
+        if "Все обязательные темы заполнены" in reply.text:
+            notices.append((turn, reply))
+    assert len(notices) == 1
+    _, notice = notices[0]
+    assert "/finish" in notice.text and notice.done == notice.total
+    assert notice.question is not None  # optional topics are still offered
+    assert not app.service.engine("ru").pack.point(str(notice.reference_point)).required

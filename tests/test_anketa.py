@@ -199,7 +199,7 @@ def test_log_mirrors_the_turns() -> None:
     """Every turn appears in the log with its question, answer, times and sources."""
     anketa = build_anketa(make_state(), make_pack())
     assert [e.index for e in anketa.log] == [0, 1, 2]
-    assert anketa.log[1].kb_sources == ("kb/problem.md",)
+    assert anketa.log[1].kb_sources == ["kb/problem.md"]
     assert anketa.log[2].answer is None and anketa.log[2].answered_at is None
     assert anketa.log[0].answered_at == T0 + timedelta(seconds=20)
 

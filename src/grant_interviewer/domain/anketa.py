@@ -20,6 +20,7 @@ from grant_interviewer.domain.model import (
     ReferencePoint,
     SessionStatus,
     TopicStatus,
+    Turn,
     utcnow,
 )
 
@@ -177,33 +178,6 @@ class AnketaSection:
 
 
 @dataclass(frozen=True)
-class AnketaLogEntry:
-    """One question of the interview and its answer."""
-
-    index: int
-    kind: str
-    reference_point: str | None
-    question: str
-    answer: str | None
-    asked_at: datetime
-    answered_at: datetime | None
-    kb_sources: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data (ISO datetimes)."""
-        return {
-            "index": self.index,
-            "kind": self.kind,
-            "reference_point": self.reference_point,
-            "question": self.question,
-            "answer": self.answer,
-            "asked_at": _iso(self.asked_at),
-            "answered_at": _iso(self.answered_at),
-            "kb_sources": list(self.kb_sources),
-        }
-
-
-@dataclass(frozen=True)
 class Anketa:
     """The questionnaire of one interview."""
 
@@ -218,7 +192,7 @@ class Anketa:
     sections: list[AnketaSection] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
     missing: list[dict[str, str]] = field(default_factory=list)
-    log: list[AnketaLogEntry] = field(default_factory=list)
+    log: list[Turn] = field(default_factory=list)  # every question and answer, in order
 
     @property
     def labels(self) -> dict[str, str]:
@@ -275,19 +249,7 @@ def build_anketa(
             {"id": rp.id, "title": rp.title, "status": TopicStatus(status).value}
             for rp, status in missing
         ],
-        log=[
-            AnketaLogEntry(
-                index=turn.index,
-                kind=turn.kind,
-                reference_point=turn.reference_point,
-                question=turn.question,
-                answer=turn.answer,
-                asked_at=turn.asked_at,
-                answered_at=turn.answered_at,
-                kb_sources=tuple(turn.kb_sources),
-            )
-            for turn in state.turns
-        ],
+        log=list(state.turns),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from grant_interviewer.errors import EmbeddingError, GrantInterviewerError, MissingExtraError
+from grant_interviewer.ports import Embedder
 
 
 class SyncEncoder(Protocol):
@@ -33,26 +34,8 @@ class SyncEncoder(Protocol):
         ...
 
 
-class ManagedEmbedder(Protocol):
+class ManagedEmbedder(Embedder, Protocol):
     """What the manager holds: a ``ports.Embedder`` that can also be shut down."""
-
-    @property
-    def model_id(self) -> str:
-        """The ``backend:name`` identifier."""
-        ...
-
-    @property
-    def dim(self) -> int:
-        """The vector size."""
-        ...
-
-    async def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
-        """Embed search queries."""
-        ...
-
-    async def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
-        """Embed passages."""
-        ...
 
     def close(self) -> None:
         """Stop threads / processes synchronously (idempotent, never blocks for long)."""

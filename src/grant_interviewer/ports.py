@@ -75,8 +75,12 @@ class VectorStore(Protocol):
         """Insert or replace records by id; return how many were written."""
         ...
 
-    async def existing_hashes(self) -> set[str]:
-        """Content hashes already stored (for idempotent ingest)."""
+    async def stored_sources(self) -> dict[str, str]:
+        """Content hash → source of every stored chunk (for idempotent ingest)."""
+        ...
+
+    async def delete(self, ids: Sequence[str]) -> int:
+        """Remove points by id (missing ids are ignored); return how many were asked to go."""
         ...
 
     async def search(

@@ -17,7 +17,12 @@ from importlib.abc import Traversable
 from pathlib import Path
 
 from grant_interviewer.adapters.knowledge import precomputed
-from grant_interviewer.adapters.knowledge.chunking import Chunk, chunk_markdown, split_front_matter
+from grant_interviewer.adapters.knowledge.chunking import (
+    Chunk,
+    chunk_markdown,
+    point_id_for,
+    split_front_matter,
+)
 from grant_interviewer.errors import ContentError
 from grant_interviewer.ports import ChunkRecord, Embedder, VectorStore
 
@@ -33,12 +38,14 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What one ingest did: ``total`` chunks seen, ``added`` written, ``skipped`` unchanged."""
+    """What one ingest did: ``total`` chunks seen, ``added`` written, ``skipped`` unchanged,
+    ``removed`` stale chunks deleted (from an earlier version of the same sources)."""
 
     files: int
     total: int
     added: int
     skipped: int
+    removed: int = 0
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -94,16 +101,25 @@ def _record(chunk: Chunk, vector: list[float]) -> ChunkRecord:
 async def ingest_chunks(chunks: Sequence[Chunk], *, embedder: Embedder, store: VectorStore,
                         progress: Progress | None = None, batch_size: int = BATCH_SIZE,
                         files: int = 0,
-                        vectors: precomputed.Vectors | None = None) -> IngestReport:
-    """Embed and upsert the chunks the store does not hold yet, in batches.
+                        vectors: precomputed.Vectors | None = None,
+                        owned_prefix: str | None = None) -> IngestReport:
+    """Embed and upsert the chunks the store does not hold yet, in batches; drop stale ones.
 
-    ``vectors`` maps content hashes to passage vectors computed ahead of time by this same
-    model: those chunks are written without embedding.
+    A stored chunk is stale when its source is one of the sources ingested now (or starts with
+    ``owned_prefix``: every source under it is ingested now) and its text is no longer among
+    the current chunks, i.e. an edited or removed section. ``vectors`` maps content hashes to
+    passage vectors computed ahead of time by this same model: those chunks are written without
+    embedding.
     """
     await store.ensure_collection(model_id=embedder.model_id, dim=embedder.dim)
     unique = list({chunk.content_hash: chunk for chunk in chunks}.values())
-    existing = await store.existing_hashes()
-    todo = [chunk for chunk in unique if chunk.content_hash not in existing]
+    stored = await store.stored_sources()
+    current = {chunk.content_hash for chunk in unique}
+    sources = {chunk.source for chunk in unique}
+    stale = [digest for digest, source in stored.items() if digest not in current and (
+        source in sources or (owned_prefix is not None and source.startswith(owned_prefix)))]
+    removed = await store.delete([point_id_for(digest) for digest in stale])
+    todo = [chunk for chunk in unique if chunk.content_hash not in stored]
     total = len(unique)
     done = skipped = total - len(todo)
     if progress is not None:
@@ -126,9 +142,10 @@ async def ingest_chunks(chunks: Sequence[Chunk], *, embedder: Embedder, store: V
         done += len(batch)
         if progress is not None:
             progress(done, total)
-    report = IngestReport(files=files, total=total, added=added, skipped=skipped)
-    logger.info("ingest: %d files, %d chunks, %d added, %d unchanged",
-                report.files, report.total, report.added, report.skipped)
+    report = IngestReport(files=files, total=total, added=added, skipped=skipped,
+                          removed=removed)
+    logger.info("ingest: %d files, %d chunks, %d added, %d unchanged, %d stale removed",
+                report.files, report.total, report.added, report.skipped, report.removed)
     return report
 
 
@@ -184,9 +201,9 @@ async def ensure_shipped_kb(embedder: Embedder, store: VectorStore,
     fingerprint = shipped_fingerprint(chunks)
     files = len({chunk.source for chunk in chunks})
     report = await ingest_chunks(chunks, embedder=embedder, store=store, progress=progress,
-                                 files=files,
+                                 files=files, owned_prefix=SHIPPED_PREFIX,
                                  vectors=precomputed.load(embedder.model_id, embedder.dim))
-    if report.added:
-        logger.info("shipped knowledge base %s… ingested: %d chunks added",
-                    fingerprint[:12], report.added)
+    if report.added or report.removed:
+        logger.info("shipped knowledge base %s… ingested: %d chunks added, %d stale removed",
+                    fingerprint[:12], report.added, report.removed)
     return report

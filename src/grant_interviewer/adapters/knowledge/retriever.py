@@ -66,6 +66,7 @@ class KnowledgeRetriever:
         self._warm_task: asyncio.Task[None] | None = None
         self._info: CollectionInfo | None = None
         self._last_error: str | None = None
+        self._warned: set[str] = set()
         self._ready = False
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -88,7 +89,19 @@ class KnowledgeRetriever:
             if embedder is not None:
                 await asyncio.shield(self._prepare(embedder))
         except Exception as exc:  # reported by status() and by the next retrieve()
-            logger.warning("knowledge base warm-up failed: %s", exc)
+            self._warn_once("knowledge base warm-up failed: %s", exc)
+
+    def _warn_once(self, message: str, exc: Exception) -> str:
+        """Log a failure at WARNING the first time its reason is seen, later at DEBUG.
+
+        A lasting fault (e.g. a collection built by another model) fails every question; the
+        log should say so once, not on every turn. Returns the reason text.
+        """
+        reason = f"{type(exc).__name__}: {exc}"
+        level = logging.DEBUG if reason in self._warned else logging.WARNING
+        self._warned.add(reason)
+        logger.log(level, message, reason)
+        return reason
 
     def _prepare(self, embedder: Embedder) -> asyncio.Task[CollectionInfo | None]:
         """The single-flight store preparation task (a failed one is replaced on next call)."""
@@ -191,9 +204,8 @@ class KnowledgeRetriever:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            logger.warning("retrieval failed (%s: %s); continuing without context",
-                           type(exc).__name__, exc)
-            return degraded(f"retrieval failed: {type(exc).__name__}: {exc}")
+            reason = self._warn_once("retrieval failed (%s); continuing without context", exc)
+            return degraded(f"retrieval failed: {reason}")
         return RetrievalResult(chunks=tuple(self._trim(chunks)), elapsed_ms=_ms_since(started))
 
     async def _search(self, store: VectorStore, vector: Sequence[float], lang: str,

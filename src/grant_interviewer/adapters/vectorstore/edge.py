@@ -158,29 +158,46 @@ class QdrantEdgeStore:
 
         return await self._run(work)
 
-    async def existing_hashes(self) -> set[str]:
-        """The content hashes stored (empty when the collection does not exist)."""
+    async def stored_sources(self) -> dict[str, str]:
+        """Content hash → source of every stored chunk (empty when there is no collection)."""
         from qdrant_edge import ScrollRequest
 
-        def work() -> set[str]:
+        def work() -> dict[str, str]:
             shard = self._open_locked()
-            hashes: set[str] = set()
+            found: dict[str, str] = {}
             if shard is None:
-                return hashes
+                return found
             offset: Any = None
             while True:
                 try:
                     records, offset = shard.scroll(ScrollRequest(
-                        offset=offset, limit=_SCROLL_PAGE, with_payload=["content_hash"],
-                        with_vector=False))
+                        offset=offset, limit=_SCROLL_PAGE,
+                        with_payload=["content_hash", "source"], with_vector=False))
                 except Exception as exc:
                     raise VectorStoreError(f"embedded Qdrant scroll failed: {exc}") from exc
                 for record in records:
-                    value = (record.payload or {}).get("content_hash")
-                    if value:
-                        hashes.add(str(value))
+                    payload = record.payload or {}
+                    if payload.get("content_hash"):
+                        found[str(payload["content_hash"])] = str(payload.get("source", ""))
                 if offset is None or not records:
-                    return hashes
+                    return found
+
+        return await self._run(work)
+
+    async def delete(self, ids: Sequence[str]) -> int:
+        """Remove points by id (unknown ids are ignored)."""
+        if not ids:
+            return 0
+        from qdrant_edge import UpdateOperation
+
+        def work() -> int:
+            shard = self._require_locked()
+            try:
+                shard.update(UpdateOperation.delete_points(list(ids)))
+                shard.flush()
+            except Exception as exc:
+                raise VectorStoreError(f"embedded Qdrant delete failed: {exc}") from exc
+            return len(ids)
 
         return await self._run(work)
 

@@ -126,24 +126,37 @@ class QdrantServerStore:
             raise VectorStoreError(f"Qdrant at {self._url}: upsert failed: {exc}") from exc
         return len(points)
 
-    async def existing_hashes(self) -> set[str]:
-        """The content hashes stored (empty when the collection does not exist)."""
+    async def stored_sources(self) -> dict[str, str]:
+        """Content hash → source of every stored chunk (empty when there is no collection)."""
         if await self._collection_meta() is None:
-            return set()
-        hashes: set[str] = set()
+            return {}
+        found: dict[str, str] = {}
         offset: Any = None
         client = self._get_client()
         while True:
             try:
                 records, offset = await client.scroll(
                     self._collection, limit=_SCROLL_PAGE, offset=offset,
-                    with_payload=["content_hash"], with_vectors=False)
+                    with_payload=["content_hash", "source"], with_vectors=False)
             except Exception as exc:
                 raise VectorStoreError(f"Qdrant at {self._url}: scroll failed: {exc}") from exc
-            hashes.update(str(r.payload["content_hash"]) for r in records
-                          if r.payload and r.payload.get("content_hash"))
+            found.update((str(r.payload["content_hash"]), str(r.payload.get("source", "")))
+                         for r in records if r.payload and r.payload.get("content_hash"))
             if offset is None or not records:
-                return hashes
+                return found
+
+    async def delete(self, ids: Sequence[str]) -> int:
+        """Remove points by id (unknown ids are ignored)."""
+        if not ids:
+            return 0
+        models = _models()
+        try:
+            await self._get_client().delete(
+                self._collection, points_selector=models.PointIdsList(points=list(ids)),
+                wait=True)
+        except Exception as exc:
+            raise VectorStoreError(f"Qdrant at {self._url}: delete failed: {exc}") from exc
+        return len(ids)
 
     async def search(self, vector: Sequence[float], *, top_k: int, lang: str | None = None,
                      reference_point: str | None = None,

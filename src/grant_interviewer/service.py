@@ -130,12 +130,16 @@ class InterviewService:
 
     async def start(self, user_id: str, *, lang: str | None = None) -> Reply:
         """Resume the user's active interview, or begin a new one with the name question."""
-        async with self._lock(user_id):
-            self.warm_up()  # preload while the person types
-            state = await self._repo.active_for_user(user_id)
-            if state is not None:
-                return await self._resume(state)
-            return await self._begin(user_id, lang or self._config.default_lang, name=None)
+        try:
+            async with self._lock(user_id):
+                state = await self._repo.active_for_user(user_id)
+                if state is not None:
+                    return await self._resume(state)
+                return await self._begin(user_id, lang or self._config.default_lang, name=None)
+        finally:
+            # Preload while the person types. Started after the first question is ready: the
+            # loader's imports share the interpreter, and the name question needs no model.
+            self.warm_up()
 
     async def handle(self, user_id: str, text: object) -> Reply:
         """Process one incoming message (an answer or a command) from ``user_id``."""

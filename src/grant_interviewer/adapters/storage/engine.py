@@ -38,7 +38,13 @@ def driver_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
-def normalise_url(url: str) -> URL:
+def normalise_url(url: str | URL) -> URL:
+    """The async URL the storage adapter uses for ``url`` (the one place URLs are checked).
+
+    ``sqlite://`` (any driver) becomes ``sqlite+aiosqlite://``; ``postgresql://`` and
+    ``postgres://`` (any driver) become ``postgresql+asyncpg://``. Used by
+    ``SqlRepository.open`` and by the Alembic environment (the ``migrate`` command line).
+    """
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -46,12 +52,14 @@ def normalise_url(url: str) -> URL:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigurationError(f"invalid database URL {mask_url(url)!r}") from exc
-    backend = parsed.get_backend_name()
+    # Read the names from the text: URL.get_driver_name() loads the dialect, and SQLAlchemy has
+    # no dialect called "postgres".
+    backend, _, driver = parsed.drivername.partition("+")
     if backend == "sqlite":
-        if parsed.get_driver_name() != "aiosqlite":
+        if driver != "aiosqlite":
             parsed = parsed.set(drivername="sqlite+aiosqlite")
     elif backend in ("postgresql", "postgres"):
-        if parsed.get_driver_name() != "asyncpg":
+        if driver != "asyncpg" or backend != "postgresql":
             parsed = parsed.set(drivername="postgresql+asyncpg")
         if importlib.util.find_spec("asyncpg") is None:
             raise MissingExtraError("asyncpg", "postgres")

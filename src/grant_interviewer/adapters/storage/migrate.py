@@ -12,7 +12,10 @@ builds the Alembic configuration in code from the migrations shipped inside the 
     python -m grant_interviewer.adapters.storage.migrate --url URL revision --autogenerate -m msg
 
 Without ``--url`` the application's database (``GRANT_INTERVIEWER_DATABASE_URL`` or the SQLite
-file in the data directory) is used. The classic ``alembic`` command works too with the packaged
+file in the data directory) is used. URLs are normalised as the application does it
+(:func:`.engine.normalise_url`), so ``sqlite:///…`` and ``postgresql://…`` work too. Errors
+(a bad URL, an unreachable server, an unknown revision) are one ``error:`` line and exit status 1.
+The classic ``alembic`` command works too with the packaged
 ``alembic.ini``: ``alembic -c <package dir>/adapters/storage/alembic.ini -x url=URL upgrade head``.
 """
 
@@ -76,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m grant_interviewer.adapters.storage.migrate",
         description="Migrate the Grant Interviewer database (Alembic, no alembic.ini needed).",
     )
-    parser.add_argument("--url", help="SQLAlchemy async URL (default: the application's)")
+    parser.add_argument("--url", help="database URL, e.g. sqlite:///path.sqlite3 or "
+                        "postgresql://user@host/db (default: the application's)")
     sub = parser.add_subparsers(dest="cmd", required=True)
     up = sub.add_parser("upgrade", help="migrate to a revision (default head)")
     up.add_argument("revision", nargs="?", default="head")
@@ -92,18 +96,37 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from grant_interviewer.adapters.storage.engine import driver_errors
+    from grant_interviewer.errors import GrantInterviewerError
+
+    expected: tuple[type[BaseException], ...] = (GrantInterviewerError, *driver_errors())
     cfg = alembic_config(url=args.url)
-    if args.cmd == "upgrade":
-        command.upgrade(cfg, args.revision, sql=args.sql)
-    elif args.cmd == "downgrade":
-        command.downgrade(cfg, args.revision, sql=args.sql)
-    elif args.cmd == "current":
-        command.current(cfg)
-    elif args.cmd == "history":
-        command.history(cfg)
-    else:
-        command.revision(cfg, message=args.message, autogenerate=args.autogenerate)
+    try:
+        if args.cmd == "upgrade":
+            command.upgrade(cfg, args.revision, sql=args.sql)
+        elif args.cmd == "downgrade":
+            command.downgrade(cfg, args.revision, sql=args.sql)
+        elif args.cmd == "current":
+            command.current(cfg)
+        elif args.cmd == "history":
+            command.history(cfg)
+        else:
+            command.revision(cfg, message=args.message, autogenerate=args.autogenerate)
+    except expected as exc:
+        print(f"error: {_describe(exc)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _describe(exc: BaseException) -> str:
+    """One line: our own message, else the driver's exception (SQLAlchemy wraps it in ``orig``)."""
+    from grant_interviewer.errors import GrantInterviewerError
+
+    if isinstance(exc, GrantInterviewerError):
+        return str(exc)
+    detail = getattr(exc, "orig", None) or exc
+    lines = str(detail).strip().splitlines()
+    return f"{type(detail).__name__}: {lines[0]}" if lines else type(detail).__name__
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Two ways in:
 * ``SqlRepository.open`` (and :func:`..migrate.upgrade`) pass an open synchronous connection in
   ``config.attributes["connection"]``; the migration runs inside the caller's transaction.
 * The command line (``python -m grant_interviewer.adapters.storage.migrate ...`` or ``alembic -c
-  <package>/adapters/storage/alembic.ini -x url=...``) gives a URL; an async engine is created
+  <package>/adapters/storage/alembic.ini -x url=...``) gives a URL; it is normalised exactly as
+  the application does it (``engine.normalise_url``: ``sqlite://`` → ``sqlite+aiosqlite://``,
+  ``postgresql://`` / ``postgres://`` → ``postgresql+asyncpg://``), an async engine is created
   here and the migration runs through ``run_sync``.
 """
 
@@ -15,24 +17,26 @@ import asyncio
 import logging
 
 from alembic import context
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from grant_interviewer.adapters.storage.engine import normalise_url, sqlite_file
 from grant_interviewer.adapters.storage.tables import metadata
 
 logger = logging.getLogger(__name__)
 config = context.config
 
 
-def _url() -> str:
+def _url() -> URL:
+    """The URL given (``-x url=`` or ``sqlalchemy.url``), else the application's; normalised."""
     url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
         "sqlalchemy.url"
     )
-    if url:
-        return url
-    from grant_interviewer.settings import get_settings
+    if not url:
+        from grant_interviewer.settings import get_settings
 
-    return get_settings().resolved_database_url
+        url = get_settings().resolved_database_url
+    return normalise_url(url)
 
 
 def _configure(connection: Connection) -> None:
@@ -46,7 +50,10 @@ def _configure(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def _run_with_url(url: str) -> None:
+async def _run_with_url(url: URL) -> None:
+    path = sqlite_file(url)
+    if path is not None:  # like SqlRepository.open: the database's folder may not exist yet
+        path.expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:

@@ -6,6 +6,7 @@ adapter seam that meets them.
 
     GrantInterviewerError
     ├── ConfigurationError          a setting is invalid or contradicts another
+    │   ├── InvalidSettingsError    GRANT_INTERVIEWER_* variables hold invalid values
     │   └── MissingExtraError       an optional dependency is not installed (carries the pip hint)
     ├── ContentError                a content pack / persona / knowledge file is invalid
     ├── InputError                  user input cannot be accepted (empty, too long, binary ...)
@@ -26,6 +27,14 @@ class GrantInterviewerError(Exception):
 
 class ConfigurationError(GrantInterviewerError):
     """A setting is invalid or contradicts another setting."""
+
+
+class InvalidSettingsError(ConfigurationError):
+    """Environment variables hold invalid values; ``problems`` has one line per variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("invalid settings: " + "; ".join(self.problems))
 
 
 class MissingExtraError(ConfigurationError):

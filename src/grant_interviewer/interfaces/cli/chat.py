@@ -13,7 +13,9 @@ import sys
 import threading
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
+from rich.text import Text
 
 from grant_interviewer.service import Reply
 from grant_interviewer.settings import Settings
@@ -35,12 +37,17 @@ def _reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[object]) -> No
 
 
 def render(console: Console, reply: Reply) -> None:
-    """Show a reply: notices and the question in a panel with the progress."""
+    """Show a reply: notices and the question in a panel with the progress.
+
+    The text is shown literally (an answer quoted back such as ``[draft]`` is not rich markup).
+    """
     style = {"error": "yellow", "finished": "green", "info": "blue"}.get(reply.kind, "cyan")
     progress = f"{reply.done}/{reply.total}" if reply.total else ""
     kb = " · kb" if reply.kb_context else ""
     console.print(
-        Panel(reply.text, border_style=style, subtitle=f"{progress}{kb}", subtitle_align="right")
+        Panel(
+            Text(reply.text), border_style=style, subtitle=f"{progress}{kb}", subtitle_align="right"
+        )
     )
 
 
@@ -82,6 +89,7 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
 
 
 def _saved(console: Console, settings: Settings, user_id: str) -> None:
+    user_id = escape(user_id)
     if settings.lang == "ru":
         console.print(
             f"[dim]Ответы сохранены. Продолжить: grant-interviewer chat --user {user_id}[/]"

@@ -1,4 +1,9 @@
-"""``grant-interviewer kb …``: ingest, search and inspect the knowledge base."""
+"""``grant-interviewer kb …``: ingest, search and inspect the knowledge base.
+
+Every command starts with :func:`.common.cli_settings` (settings, logging); errors go to stderr
+as ``Error: …`` with exit status 1. Texts from files, settings and exceptions are escaped before
+they reach rich, so brackets (``pip install 'grant-interviewer[…]'``) are printed as written.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from grant_interviewer.errors import GrantInterviewerError
-from grant_interviewer.settings import Settings, get_settings
+from grant_interviewer.interfaces.cli.common import cli_settings, print_error
+from grant_interviewer.settings import Settings
 
 if TYPE_CHECKING:
     from grant_interviewer.adapters.knowledge.retriever import ModelManagerLike
@@ -55,27 +63,43 @@ async def _embedder(manager: ModelManagerLike | None) -> Embedder:
         ready = await manager.ensure_ready(MODEL_WAIT_SECONDS)
     embedder = manager.embedder
     if not ready or embedder is None:
-        raise GrantInterviewerError(f"the embedding model is not ready: {manager.status()}")
+        raise GrantInterviewerError(_not_ready(manager.status()))
     return embedder
 
 
+def _not_ready(status: dict[str, object]) -> str:
+    """A one-line reason from the manager's status: the model, its state and the last error."""
+    state = status.get("state") or "unknown"
+    if state == "loading":
+        state = f"still loading after {MODEL_WAIT_SECONDS:g} s"
+    error = status.get("last_error")
+    reason = f"{state}; last error: {error}" if error else str(state)
+    return f"the embedding model {status.get('model', '')} is not ready ({reason})"
+
+
 def _fail(error: Exception) -> typer.Exit:
-    console.print(f"[bold red]Error:[/] {error}")
+    print_error(error)
     return typer.Exit(code=1)
 
 
 @kb_app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help=".md/.txt files or folders to ingest.",
-                                                exists=True)],
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help=".md/.txt files or folders to ingest; none: only the shipped knowledge base.",
+        exists=True, show_default=False)] = None,
     lang: Annotated[str | None, typer.Option(help="Language of these texts (ru, en); default:"
                                              " front matter, a ru/en folder, or a guess.")] = None,
     rebuild: Annotated[bool, typer.Option(help="Delete the collection first (needed after "
                                           "changing the embedding model).")] = False,
 ) -> None:
-    """Add knowledge files to the vector store (unchanged chunks are skipped)."""
+    """Add knowledge files to the vector store (unchanged chunks are skipped).
+
+    The shipped knowledge base is always (re)ingested first; without PATHS that is all it does
+    (e.g. `kb ingest --rebuild` after changing the embedding model).
+    """
+    settings = cli_settings()
     try:
-        asyncio.run(_ingest(get_settings(), paths, lang, rebuild))
+        asyncio.run(_ingest(settings, paths or [], lang, rebuild))
     except GrantInterviewerError as exc:
         raise _fail(exc) from exc
 
@@ -93,7 +117,7 @@ async def _ingest(settings: Settings, paths: list[Path], lang: str | None,
             dropper = getattr(store, "drop", None)
             if dropper is not None:
                 await dropper()
-                console.print(f"Dropped collection [bold]{settings.qdrant_collection}[/].")
+                console.print(f"Dropped collection [bold]{escape(settings.qdrant_collection)}[/].")
         with Progress("[progress.description]{task.description}", BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
             shipped_task = progress.add_task("Shipped knowledge base", total=None)
@@ -101,12 +125,21 @@ async def _ingest(settings: Settings, paths: list[Path], lang: str | None,
                 embedder, store,
                 progress=lambda done, total: progress.update(shipped_task, completed=done,
                                                              total=total))
-            task = progress.add_task("Your files", total=None)
-            report = await ingest_paths(
-                paths, embedder=embedder, store=store, lang=lang,
-                progress=lambda done, total: progress.update(task, completed=done, total=total))
-        console.print(f"Files: {report.files}, chunks: {report.total}, added: {report.added}, "
-                      f"unchanged: {report.skipped} (shipped KB: {shipped.added} added).")
+            report = None
+            if paths:
+                task = progress.add_task("Your files", total=None)
+                report = await ingest_paths(
+                    paths, embedder=embedder, store=store, lang=lang,
+                    progress=lambda done, total: progress.update(task, completed=done,
+                                                                 total=total))
+        shipped_line = (f"shipped KB: {shipped.total} chunks, {shipped.added} added, "
+                        f"{shipped.skipped} unchanged")
+        if report is None:
+            console.print(f"No files given: only the shipped knowledge base was ingested "
+                          f"({shipped_line}).")
+        else:
+            console.print(f"Files: {report.files}, chunks: {report.total}, added: "
+                          f"{report.added}, unchanged: {report.skipped} ({shipped_line}).")
     finally:
         await store.close()
 
@@ -121,7 +154,7 @@ def search(
     top_k: Annotated[int, typer.Option("--top-k", min=1, max=50, help="How many hits.")] = 5,
 ) -> None:
     """Search the knowledge base and show hits with scores and sources."""
-    settings = get_settings()
+    settings = cli_settings()
     try:
         asyncio.run(_search(settings, query, rp, lang or settings.lang, top_k))
     except GrantInterviewerError as exc:
@@ -142,20 +175,20 @@ async def _search(settings: Settings, query: str, rp: str | None, lang: str,
                                   score_threshold=settings.kb_score_threshold)
     finally:
         await store.close()
-    table = Table(title=f"{len(hits)} hit(s) for {query!r}", show_lines=True)
+    table = Table(title=Text(f"{len(hits)} hit(s) for {query!r}"), show_lines=True)
     for column in ("#", "score", "source", "heading", "reference points", "text"):
         table.add_column(column, overflow="fold")
     for rank, hit in enumerate(hits, 1):
         text = hit.text if len(hit.text) <= 300 else hit.text[:299] + "…"
-        table.add_row(str(rank), f"{hit.score:.3f}", hit.source, hit.heading,
-                      ", ".join(hit.reference_points), text)
+        table.add_row(str(rank), f"{hit.score:.3f}", Text(hit.source), Text(hit.heading),
+                      Text(", ".join(hit.reference_points)), Text(text))
     console.print(table)
 
 
 @kb_app.command()
 def status() -> None:
     """Show the collection: name, points, embedding model and vector size."""
-    settings = get_settings()
+    settings = cli_settings()
     try:
         asyncio.run(_status(settings))
     except GrantInterviewerError as exc:
@@ -171,14 +204,14 @@ async def _status(settings: Settings) -> None:
     table = Table(title="Knowledge base", show_header=False)
     table.add_column("key", style="bold")
     table.add_column("value")
-    table.add_row("store", settings.qdrant_url or f"embedded: {settings.qdrant_path}")
-    table.add_row("collection", settings.qdrant_collection)
+    table.add_row("store", Text(settings.qdrant_url or f"embedded: {settings.qdrant_path}"))
+    table.add_row("collection", Text(settings.qdrant_collection))
     table.add_row("configured backend", settings.embedding_backend)
     if info is None:
         table.add_row("status", "not created yet (created on first use or by `kb ingest`)")
     else:
         table.add_row("points", str(info.count))
-        table.add_row("model", info.model_id)
+        table.add_row("model", Text(info.model_id))
         table.add_row("vector size", str(info.dim))
     console.print(table)
 
@@ -195,8 +228,9 @@ def precompute(
     context from its first questions instead of after a 10-second ingest. Run it after editing
     content/kb; a test fails while the shipped file is stale.
     """
+    settings = cli_settings()
     try:
-        asyncio.run(_precompute(get_settings(), output))
+        asyncio.run(_precompute(settings, output))
     except GrantInterviewerError as exc:
         raise _fail(exc) from exc
 
@@ -220,5 +254,5 @@ async def _precompute(settings: Settings, output: Path | None) -> None:
     target = folder / precomputed.file_name(embedder.model_id)
     target.write_text(precomputed.dump(embedder.model_id, embedder.dim, vectors,
                                        shipped_fingerprint(shipped)), encoding="utf-8")
-    console.print(f"Wrote {len(vectors)} vectors ({embedder.model_id}, {embedder.dim}-d) to "
-                  f"{target}.")
+    console.print(Text(f"Wrote {len(vectors)} vectors ({embedder.model_id}, {embedder.dim}-d) "
+                       f"to {target}."))

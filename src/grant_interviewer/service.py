@@ -53,6 +53,7 @@ class Reply:
     session_id: str
     kind: ReplyKind
     text: str  # the whole message to show (notice + question when both apply)
+    lang: str = "ru"  # the interview's language (for a channel's own words around the reply)
     question: str | None = None  # the pending question, if the interview waits for an answer
     reference_point: str | None = None
     done: int = 0
@@ -320,6 +321,7 @@ class InterviewService:
         done, total = self._progress(state)
         return Reply(
             session_id=state.session_id,
+            lang=state.lang,
             kind="finished",
             text=text,
             done=done,
@@ -417,6 +419,7 @@ class InterviewService:
         done, total = self._progress(state)
         return Reply(
             session_id=state.session_id,
+            lang=state.lang,
             kind="info",
             text=text,
             done=done,
@@ -439,6 +442,7 @@ class InterviewService:
         text = "\n\n".join(part for part in (prefix, question or "") if part)
         return Reply(
             session_id=state.session_id,
+            lang=state.lang,
             kind=kind,
             text=text,
             question=question,

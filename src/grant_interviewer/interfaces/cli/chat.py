@@ -60,12 +60,14 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[object] = asyncio.Queue()
     threading.Thread(target=_reader, args=(loop, queue), daemon=True, name="stdin").start()
+    spoken = lang or settings.lang  # the interview's language once known (a resumed one keeps it)
     try:
         reply = await app.service.start(user_id, lang=lang)
+        spoken = reply.lang
         render(console, reply)
         hint = (
             "Команды: /skip /back /status /finish /restart /help"
-            if (lang or settings.lang) == "ru"
+            if spoken == "ru"
             else "Commands: /skip /back /status /finish /restart /help"
         )
         console.print(f"[dim]{hint}[/]")
@@ -74,7 +76,7 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
             line = await queue.get()
             if line is _EOF:
                 console.print()
-                _saved(console, settings, user_id)
+                _saved(console, spoken, user_id)
                 return 0
             assert isinstance(line, str)
             reply = await app.service.handle(user_id, line)
@@ -82,15 +84,15 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
         return 0
     except (KeyboardInterrupt, asyncio.CancelledError):
         console.print()
-        _saved(console, settings, user_id)
+        _saved(console, spoken, user_id)
         return 130
     finally:
         await app.aclose()
 
 
-def _saved(console: Console, settings: Settings, user_id: str) -> None:
+def _saved(console: Console, lang: str, user_id: str) -> None:
     user_id = escape(user_id)
-    if settings.lang == "ru":
+    if lang == "ru":
         console.print(
             f"[dim]Ответы сохранены. Продолжить: grant-interviewer chat --user {user_id}[/]"
         )

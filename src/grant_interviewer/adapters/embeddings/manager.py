@@ -27,6 +27,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
+# Imported here, not in the loading thread: these modules (and the ports/domain types they
+# use) are pure Python, and importing them in the loader would hold the GIL for ~14 ms while
+# the event loop waits. Backend libraries are still imported only inside the loading thread.
+from grant_interviewer.adapters.embeddings.loading import load_embedder, resolve_isolation
 from grant_interviewer.errors import ConfigurationError, MissingExtraError
 
 if TYPE_CHECKING:
@@ -165,8 +169,6 @@ class ModelManager:
     # --- the loading thread ----------------------------------------------------------------
 
     def _run_attempt(self, generation: int, attempt: int) -> None:
-        from grant_interviewer.adapters.embeddings.loading import load_embedder, resolve_isolation
-
         logger.info("embedding model %s: loading (attempt %d, %s isolation)", self._spec.label,
                     attempt, resolve_isolation(self._spec))
         started = time.monotonic()

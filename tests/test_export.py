@@ -252,19 +252,22 @@ def test_docx_strips_control_characters() -> None:
 
 
 def test_docx_converts_to_pdf_with_libreoffice(tmp_path: Path) -> None:
-    """LibreOffice accepts the DOCX and produces a PDF."""
+    """LibreOffice reads the DOCX: it makes a PDF, and its text holds the answers and values."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed; apt-get install libreoffice-writer")
     source = write_export(make_anketa(), "docx", tmp_path / "anketa.docx")
     profile = (tmp_path / "lo-profile").as_uri()
-    subprocess.run(
-        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(source)],
-        check=True, capture_output=True, timeout=180,
-    )  # fmt: skip
-    pdf = tmp_path / "anketa.pdf"
-    assert pdf.read_bytes().startswith(b"%PDF")
+    for target in ("pdf", "txt:Text (encoded):UTF8"):
+        subprocess.run(
+            [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", target,
+             "--outdir", str(tmp_path), str(source)],
+            check=True, capture_output=True, timeout=180,
+        )  # fmt: skip
+    assert (tmp_path / "anketa.pdf").read_bytes().startswith(b"%PDF")
+    text = (tmp_path / "anketa.txt").read_text(encoding="utf-8-sig")
+    for expected in ("Иван *Звёздочкин*", "Томская область", "Цель проекта", "Дети в сёлах"):
+        assert expected in text, expected
 
 
 # ------------------------------------------------------------------ writing

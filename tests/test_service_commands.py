@@ -116,6 +116,10 @@ async def test_finish_early_exports_and_lists_what_is_missing(app: App, tmp_path
                 if rp.required]
     assert list(reply.missing) == expected and len(expected) >= 5
     assert engine.pack.point("budget_total").title in reply.missing
+    # The reply sums up what was collected (the essence named the club and the city).
+    assert "Ключевые параметры:" in reply.text
+    assert "Название проекта: Точка роста" in reply.text and "Регион: Кемерово" in reply.text
+    assert "Опыт заявителя" not in reply.text  # inferences are not shown back as facts
     assert "не хватает" in reply.text.lower()
     later = await app.service.handle("s5", "ещё один ответ")
     assert later.kind == "info" and "/restart" in later.text

@@ -302,11 +302,15 @@ class InterviewService:
             state.turns.pop()
         engine.finish(state, now=utcnow())
         await self._repo.save(state)
+        anketa = self.anketa(state)
         # Rendering DOCX takes ~50 ms of python-docx: off the event loop, other users go on.
-        files = await asyncio.to_thread(self._write_exports, state)
+        files = await asyncio.to_thread(self._write_exports, anketa)
         missing = [rp.title for rp, status in engine.missing(state) if rp.required]
         names = "\n".join(f"  • {p}" for p in files)
-        text = pack.phrase("finished", name=state.name or "", files=names)
+        text = pack.phrase("finished", name=state.name or "", files=names).rstrip()
+        summary = _summary(anketa)
+        if summary:
+            text = f"{text}\n\n{summary}"
         if missing:
             listed = "\n".join(f"  • {title}" for title in missing)
             text = f"{text}\n\n{pack.phrase('finished_early', missing=listed)}"
@@ -331,19 +335,18 @@ class InterviewService:
             missing=tuple(missing),
         )
 
-    def _write_exports(self, state: InterviewState) -> list[Path]:
+    def _write_exports(self, anketa: Anketa) -> list[Path]:
         if self._config.export_dir is None:
             return []
         from grant_interviewer.adapters.export import write_export
 
-        anketa = self.anketa(state)
         written: list[Path] = []
         for fmt in self._config.export_formats:
-            path = self._config.export_dir / f"anketa-{state.session_id}.{fmt}"
+            path = self._config.export_dir / f"anketa-{anketa.session_id}.{fmt}"
             try:
                 written.append(write_export(anketa, fmt, path))  # type: ignore[arg-type]
             except (OSError, GrantInterviewerError):
-                logger.exception("could not write %s export of %s", fmt, state.session_id)
+                logger.exception("could not write %s export of %s", fmt, anketa.session_id)
         return written
 
     # ------------------------------------------------------------------ commands
@@ -454,6 +457,21 @@ class InterviewService:
             kb_sources=tuple(pending.kb_sources) if pending and context else (),
             latency_ms=timing.ms() if timing else 0.0,
         )
+
+
+def _summary(anketa: Anketa) -> str:
+    """The key facts collected, one line each (what the applicant will find in the files)."""
+    from grant_interviewer.adapters.export.formatting import value_rows
+
+    labels = anketa.labels
+    inferred = {labels["project_type"], labels["level"]}  # the interviewer's guesses, not facts
+    rows = [(labels["project"], anketa.project_title)] if anketa.project_title else []
+    rows += [(caption, value) for caption, value in value_rows(anketa)
+             if value != labels["unknown"] and caption not in inferred]
+    if not rows:
+        return ""
+    lines = "\n".join(f"  • {caption}: {value}" for caption, value in rows)
+    return f"{labels['values']}:\n{lines}"
 
 
 def _command_of(text: object) -> str | None:

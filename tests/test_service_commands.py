@@ -154,3 +154,56 @@ async def test_required_done_notice_comes_once_when_the_essentials_are_in(app: A
     assert "/finish" in notice.text and notice.done == notice.total
     assert notice.question is not None  # optional topics are still offered
     assert not app.service.engine("ru").pack.point(str(notice.reference_point)).required
+
+
+async def test_status_says_whether_knowledge_base_tips_are_on(tmp_path: Path) -> None:
+    """/status tells the applicant whether FPG tips are loading, on, or unavailable."""
+    import threading
+
+    from grant_interviewer.adapters.embeddings.fake_backend import clear_fakes, configure_fake
+    from grant_interviewer.adapters.embeddings.manager import (
+        ModelSpec,
+        get_manager,
+        reset_managers,
+    )
+    from grant_interviewer.adapters.knowledge.retriever import KnowledgeRetriever
+    from grant_interviewer.adapters.vectorstore.edge import QdrantEdgeStore
+
+    gate = threading.Event()
+    configure_fake("gated", gate=gate)
+    configure_fake("absent", missing=True)
+
+    async def status_text(model: str, user: str, *, release: bool = False,
+                          settle: bool = False) -> str:
+        store = QdrantEdgeStore(tmp_path / f"qdrant-{model}", "kb")
+        retriever = KnowledgeRetriever(get_manager(ModelSpec(backend="fake", model=model)),
+                                       store)
+        app = await build_app(get_settings(), export_dir=None, retriever=retriever)
+        try:
+            await app.service.start(user, lang="ru")
+            if release:
+                gate.set()
+                assert await retriever.wait_until_prepared(30)
+            if settle:  # wait for the load's outcome (a failure returns False at once)
+                assert not await retriever.wait_until_prepared(30)
+            return (await app.service.handle(user, "/status")).text
+        finally:
+            await app.aclose()
+
+    try:
+        loading = await status_text("gated", "k1")
+        ready = await status_text("gated", "k2", release=True)
+        absent = await status_text("absent", "k3", settle=True)
+    finally:
+        gate.set()
+        reset_managers()
+        clear_fakes()
+    assert "загружаются" in loading
+    assert "Подсказки из базы знаний ФПГ: включены." in ready
+    assert "недоступны" in absent
+
+
+async def test_status_without_retrieval_has_no_knowledge_base_line(app: App) -> None:
+    """With retrieval disabled, /status does not talk about tips at all."""
+    await _past_name(app, "k4")
+    assert "базы знаний" not in (await app.service.handle("k4", "/status")).text

@@ -415,8 +415,28 @@ class InterviewService:
         for rp in pack.reference_points:
             status = state.topics[rp.id].status if rp.id in state.topics else TopicStatus.MISSING
             lines.append(pack.phrase("status_line", mark=marks[status], title=rp.title))
+        knowledge = self._knowledge_state()
+        if knowledge is not None:
+            lines += ["", pack.phrase(f"status_kb_{knowledge}")]
         pending = _pending_text(state) if state.status == SessionStatus.ACTIVE else None
         return self._question_reply(state, pending, prefix="\n".join(lines), kind="info")
+
+    def _knowledge_state(self) -> Literal["ready", "loading", "unavailable"] | None:
+        """Whether questions get knowledge-base tips now (None: retrieval is not configured)."""
+        if self._retriever is None:
+            return None
+        try:
+            status = self._retriever.status()
+        except Exception:  # a status probe must never break /status
+            logger.exception("retriever status failed")
+            return "unavailable"
+        if status.get("knowledge_base_ready"):
+            return "ready"
+        model = status.get("model") or {}
+        state = model.get("state") if isinstance(model, dict) else None
+        if status.get("last_error") or state == "failed":
+            return "unavailable"
+        return "loading"
 
     def _info(self, state: InterviewState, text: str) -> Reply:
         done, total = self._progress(state)

@@ -25,6 +25,18 @@ def fresh(isolated_settings: Path) -> Iterator[Path]:
     reset_managers()
 
 
+def _make_foreign_collection() -> None:
+    """Create the configured collection as if another embedding model had built it."""
+    settings = get_settings()
+
+    async def foreign() -> None:
+        store = QdrantEdgeStore(settings.qdrant_path, settings.qdrant_collection)
+        await store.ensure_collection(model_id="other:model", dim=384)
+        await store.close()
+
+    asyncio.run(foreign())
+
+
 def test_status_before_anything_exists() -> None:
     """`kb status` on a fresh data directory says the collection is not created yet."""
     result = CliRunner().invoke(kb_app, ["status"])
@@ -34,14 +46,7 @@ def test_status_before_anything_exists() -> None:
 
 def test_mismatch_rebuild_ingest_search_status(tmp_path: Path) -> None:
     """A foreign collection is refused, --rebuild fixes it, then search and status work."""
-    settings = get_settings()
-
-    async def foreign() -> None:
-        store = QdrantEdgeStore(settings.qdrant_path, settings.qdrant_collection)
-        await store.ensure_collection(model_id="other:model", dim=384)
-        await store.close()
-
-    asyncio.run(foreign())
+    _make_foreign_collection()
     docs = tmp_path / "notes"
     docs.mkdir()
     (docs / "local.md").write_text("# Местная специфика\n<!-- rp: geography -->\nВ нашем "
@@ -91,14 +96,7 @@ def test_precompute_writes_vectors_the_ingest_accepts(tmp_path: Path,
 
 def test_ingest_rebuild_without_paths_rebuilds_the_shipped_kb() -> None:
     """`kb ingest --rebuild` alone replaces a foreign collection with the shipped texts."""
-    settings = get_settings()
-
-    async def foreign() -> None:
-        store = QdrantEdgeStore(settings.qdrant_path, settings.qdrant_collection)
-        await store.ensure_collection(model_id="other:model", dim=384)
-        await store.close()
-
-    asyncio.run(foreign())
+    _make_foreign_collection()
     runner = CliRunner()
     result = runner.invoke(kb_app, ["ingest", "--rebuild"], terminal_width=200)
     assert result.exit_code == 0, result.output

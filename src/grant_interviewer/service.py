@@ -479,15 +479,19 @@ class InterviewService:
         )
 
 
+# Values the interviewer infers (project type, the applicant's level): not echoed back as facts.
+INFERRED_KEYS = frozenset({"project_type", "level"})
+
+
 def _summary(anketa: Anketa) -> str:
     """The key facts collected, one line each (what the applicant will find in the files)."""
-    from grant_interviewer.adapters.export.formatting import value_rows
+    from grant_interviewer.adapters.export.formatting import format_value
+    from grant_interviewer.domain.anketa import VALUE_KEYS
 
     labels = anketa.labels
-    inferred = {labels["project_type"], labels["level"]}  # the interviewer's guesses, not facts
     rows = [(labels["project"], anketa.project_title)] if anketa.project_title else []
-    rows += [(caption, value) for caption, value in value_rows(anketa)
-             if value != labels["unknown"] and caption not in inferred]
+    rows += [(labels[key], format_value(key, value, anketa)) for key in VALUE_KEYS
+             if key not in INFERRED_KEYS and (value := anketa.values.get(key)) is not None]
     if not rows:
         return ""
     lines = "\n".join(f"  • {caption}: {value}" for caption, value in rows)

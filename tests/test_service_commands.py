@@ -207,3 +207,24 @@ async def test_status_without_retrieval_has_no_knowledge_base_line(app: App) -> 
     """With retrieval disabled, /status does not talk about tips at all."""
     await _past_name(app, "k4")
     assert "базы знаний" not in (await app.service.handle("k4", "/status")).text
+
+
+async def test_messages_sent_at_once_are_taken_in_order_and_none_is_lost(app: App) -> None:
+    """A burst from one user (a double tap, a slow network) is serialised: every answer lands."""
+    import asyncio
+
+    await _past_name(app, "burst")
+    answers = [ESSENCE, "Точка роста", COOPERATIVE.answers["problem"][0], "/status"]
+    replies = await asyncio.gather(*(app.service.handle("burst", a) for a in answers))
+    state = await app.service.find("burst")
+    given = [t.answer for t in state.turns if t.answer is not None]
+    assert given[1:4] == answers[:3]  # after the name, in the order they were sent
+    assert [r.kind for r in replies] == ["question", "question", "question", "info"]
+
+
+async def test_no_per_user_state_is_kept_between_turns(app: App) -> None:
+    """A long-running bot does not accumulate a lock per user who ever wrote."""
+    import asyncio
+
+    await asyncio.gather(*(_past_name(app, f"u{i}") for i in range(50)))
+    assert app.service._locks == {}  # the leak this test guards against

@@ -13,10 +13,11 @@ the background (see ``adapters/embeddings``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -80,6 +81,12 @@ class ServiceConfig:
 
 
 @dataclass
+class _UserLock:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0  # turns holding or waiting for the lock
+
+
+@dataclass
 class _Timing:
     started: float = field(default_factory=time.perf_counter)
 
@@ -108,7 +115,7 @@ class InterviewService:
         self._config = config or ServiceConfig()
         self._on_finished = on_finished
         self._engines: dict[str, InterviewEngine] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, _UserLock] = {}  # only users with a turn running or waiting
 
     # ------------------------------------------------------------------ public API
     @property
@@ -195,11 +202,21 @@ class InterviewService:
         return build_anketa(state, engine.pack, missing=engine.missing(state))
 
     # ------------------------------------------------------------------ turns
-    def _lock(self, user_id: str) -> asyncio.Lock:
-        lock = self._locks.get(user_id)
-        if lock is None:
-            lock = self._locks[user_id] = asyncio.Lock()
-        return lock
+    @contextlib.asynccontextmanager
+    async def _lock(self, user_id: str) -> AsyncIterator[None]:
+        """Serialise one user's turns; the lock is dropped when nobody holds or awaits it, so a
+        long-running bot keeps no per-user state for people who are not mid-turn."""
+        entry = self._locks.get(user_id)
+        if entry is None:
+            entry = self._locks[user_id] = _UserLock()
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self._locks[user_id]
 
     async def _begin(self, user_id: str, lang: str, *, name: str | None) -> Reply:
         timing = _Timing()

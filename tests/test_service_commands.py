@@ -228,3 +228,14 @@ async def test_no_per_user_state_is_kept_between_turns(app: App) -> None:
 
     await asyncio.gather(*(_past_name(app, f"u{i}") for i in range(50)))
     assert app.service._locks == {}  # the leak this test guards against
+
+
+async def test_summary_does_not_state_a_guessed_title_as_a_fact(app: App) -> None:
+    """A title only read from quotes in a short answer is asked about, not summed up as known."""
+    await _past_name(app, "t1")
+    await app.service.handle("t1", "Клуб «Точка роста» в Кемерове для 120 подростков.")
+    assert (await app.service.find("t1")).slots.get("project_title") == "Точка роста"  # a guess
+    done = await app.service.handle("t1", "/finish")
+    title = app.service.engine("ru").pack.point("project_title").title
+    assert f"{title}: Точка роста" not in done.text and title in done.missing
+    assert "Регион: Кемерово" in done.text  # facts stated in the answer are summed up

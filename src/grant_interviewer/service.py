@@ -506,7 +506,11 @@ def _summary(anketa: Anketa) -> str:
     from grant_interviewer.domain.anketa import VALUE_KEYS
 
     labels = anketa.labels
-    rows = [(labels["project"], anketa.project_title)] if anketa.project_title else []
+    # A title read from quotes in another answer is only a guess until its own topic is done.
+    title_done = any(section.id == "project_title" and section.status == TopicStatus.COMPLETE
+                     for section in anketa.sections)
+    rows = [(labels["project"], anketa.project_title)] if anketa.project_title and title_done \
+        else []
     rows += [(labels[key], format_value(key, value, anketa)) for key in VALUE_KEYS
              if key not in INFERRED_KEYS and (value := anketa.values.get(key)) is not None]
     if not rows:

@@ -164,3 +164,36 @@ def test_english_followup_names_missing_slots_in_english() -> None:
     plan = PlannedQuestion("followup", pack.point("budget_total"), ("requested_amount",))
     text = TemplateWriter().compose(QuestionRequest(plan, state, pack))
     assert "Still missing: the amount you request from the foundation (in rubles)." in text
+
+
+def test_a_tip_already_shown_is_not_repeated() -> None:
+    """The next question on the topic uses the next-best chunk's tip, or none, never the same."""
+    other = KnowledgeChunk(
+        id="c2",
+        text="Хороший результат можно проверить: число участников, занятий, публикаций.",
+        source="kb/results2.md",
+        heading="Результаты",
+        lang="ru",
+        reference_points=("results",),
+        score=0.80,
+    )
+    pack = load_pack("ru")
+    engine = InterviewEngine(pack)
+    state = _state()
+    first = _compose(state, "results", context=(CHUNK, other))
+    engine.ask(state, PlannedQuestion("topic", pack.point("results"), ()), first, now=NOW)
+    engine.record_answer(state, "Станет лучше.", now=NOW)
+    again = _compose(state, "results", kind="followup", context=(CHUNK, other))
+    assert "Эксперты фонда оценивают" in first and "Эксперты фонда оценивают" not in again
+    assert "Хороший результат можно проверить" in again
+    engine.ask(state, PlannedQuestion("followup", pack.point("results"), ()), again, now=NOW)
+    engine.record_answer(state, "Не знаю.", now=NOW)
+    third = _compose(state, "results", kind="followup", context=(CHUNK, other))
+    assert "Совет:" not in third  # both tips were shown already
+
+
+def test_novice_with_a_tip_gets_the_example_not_the_same_advice_twice() -> None:
+    """For a novice, a knowledge-base tip replaces the pack's hint; the example stays."""
+    rp = load_pack("ru").point("results")
+    text = _compose(_state(UserLevel.NOVICE), "results", context=(CHUNK,))
+    assert "Совет:" in text and rp.example in text and rp.hint not in text

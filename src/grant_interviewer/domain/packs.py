@@ -84,6 +84,7 @@ WRITER_PHRASES: dict[str, frozenset[str]] = {
         "recall_quote": ("quote",),
         "kb_tip": ("tip",),
         "novice_help": ("hint", "example"),
+        "example_only": ("example",),
         "hint_only": ("hint",),
         "followup_missing": ("missing",),
         "followup_unsure": (),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from grant_interviewer.domain.coverage import SKIP_MARKER
@@ -129,18 +130,30 @@ class TemplateWriter:
             if recall:
                 parts.append(recall)
             parts.append(self._address(state, pack, core, seed))
-        if request.context:
-            best = max(request.context, key=lambda chunk: chunk.score)  # first wins a tie
-            tip = tip_from(best)
-            if tip:
-                parts.append(pack.phrase("kb_tip", tip=tip))
+        tip = self._fresh_tip(request.context, used)
+        if tip:
+            parts.append(pack.phrase("kb_tip", tip=tip))
         if novice or (plan.kind == "followup" and not expert and _last_answer_unsure(state, rp.id)):
-            parts.append(pack.phrase("novice_help", hint=rp.hint, example=rp.example))
+            # With a knowledge-base tip the pack's hint would say the same again: the example.
+            if tip:
+                parts.append(pack.phrase("example_only", example=rp.example))
+            else:
+                parts.append(pack.phrase("novice_help", hint=rp.hint, example=rp.example))
         elif not expert and plan.kind == "topic" and seed % 3 == 0:
             parts.append(pack.phrase("hint_only", hint=rp.hint))
         return self._unique(" ".join(p for p in parts if p), state, pack, rp)
 
     # ------------------------------------------------------------------ parts
+    @staticmethod
+    def _fresh_tip(context: Sequence[KnowledgeChunk], used: set[str]) -> str:
+        """The tip of the best-scoring chunk not yet shown in this interview ("" if none)."""
+        ranked = sorted(enumerate(context), key=lambda item: (-item[1].score, item[0]))
+        for _, chunk in ranked:  # best first; the first of equals wins
+            tip = tip_from(chunk)
+            if tip and not any(tip in question for question in used):
+                return tip
+        return ""
+
     @staticmethod
     def _address(state: InterviewState, pack: ContentPack, core: str, seed: int) -> str:
         """Prefix the name now and then (every third question or so), never on the first topic."""

@@ -239,3 +239,23 @@ async def test_summary_does_not_state_a_guessed_title_as_a_fact(app: App) -> Non
     title = app.service.engine("ru").pack.point("project_title").title
     assert f"{title}: Точка роста" not in done.text and title in done.missing
     assert "Регион: Кемерово" in done.text  # facts stated in the answer are summed up
+
+
+async def test_a_storage_failure_mid_interview_is_a_polite_reply_and_loses_nothing(
+        app: App, tmp_path: Path) -> None:
+    """The database goes away for a moment: the turn apologises, then the resend works."""
+    import sqlite3
+
+    asked = await _past_name(app, "db")
+    database = get_settings().data_dir / "interviews.sqlite3"
+    assert database.exists(), list(get_settings().data_dir.iterdir())
+    with sqlite3.connect(database) as conn:  # another process breaks the schema under us
+        conn.execute("ALTER TABLE sessions RENAME TO sessions_away")
+    failed = await app.service.handle("db", ESSENCE)
+    with sqlite3.connect(database) as conn:
+        conn.execute("ALTER TABLE sessions_away RENAME TO sessions")
+    assert failed.kind == "error" and "отправьте, пожалуйста, последнее сообщение" in failed.text
+    retried = await app.service.handle("db", ESSENCE)
+    state = await app.service.find("db")
+    assert retried.kind == "question" and retried.question != asked.question
+    assert [t.answer for t in state.turns if t.reference_point == "project_essence"] == [ESSENCE]

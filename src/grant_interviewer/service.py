@@ -81,6 +81,18 @@ class ServiceConfig:
 
 
 @dataclass
+class _FailedTurn:
+    """Set by ``_turn_guard`` when a turn failed: the reply to send instead."""
+
+    reply: Reply | None = None
+
+    def result(self) -> Reply:
+        if self.reply is None:  # the guarded block neither returned nor failed
+            raise RuntimeError("a turn ended without a reply")
+        return self.reply
+
+
+@dataclass
 class _UserLock:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     users: int = 0  # turns holding or waiting for the lock
@@ -139,19 +151,25 @@ class InterviewService:
     async def start(self, user_id: str, *, lang: str | None = None) -> Reply:
         """Resume the user's active interview, or begin a new one with the name question."""
         try:
-            async with self._lock(user_id):
+            async with self._lock(user_id), self._turn_guard(user_id, lang) as failed:
                 state = await self._repo.active_for_user(user_id)
                 if state is not None:
                     return await self._resume(state)
                 return await self._begin(user_id, lang or self._config.default_lang, name=None)
+            return failed.result()
         finally:
             # Preload while the person types. Started after the first question is ready: the
             # loader's imports share the interpreter, and the name question needs no model.
             self.warm_up()
 
     async def handle(self, user_id: str, text: object) -> Reply:
-        """Process one incoming message (an answer or a command) from ``user_id``."""
-        async with self._lock(user_id):
+        """Process one incoming message (an answer or a command) from ``user_id``.
+
+        Never raises for a failed turn (storage down, a bug): the reply says so and asks the
+        person to send the message again; what was committed before stays, and the failure is
+        logged with its traceback.
+        """
+        async with self._lock(user_id), self._turn_guard(user_id, None) as failed:
             self.warm_up()
             state = await self._repo.active_for_user(user_id)
             command = _command_of(text)
@@ -168,6 +186,7 @@ class InterviewService:
             if command is not None:
                 return await self._command(state, command)
             return await self._answer(state, text)
+        return failed.result()
 
     async def status(self, user_id: str) -> Reply:
         """Progress of the user's active (or latest) interview."""
@@ -217,6 +236,26 @@ class InterviewService:
             entry.users -= 1
             if entry.users == 0:
                 del self._locks[user_id]
+
+    @contextlib.asynccontextmanager
+    async def _turn_guard(self, user_id: str, lang: str | None) -> AsyncIterator[_FailedTurn]:
+        """Turn any failure inside a turn into an apologetic reply (``failed.reply``)."""
+        failed = _FailedTurn()
+        try:
+            yield failed
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            if isinstance(exc, GrantInterviewerError):
+                logger.error("turn of user %s failed: %s", user_id, exc)
+            else:
+                logger.exception("turn of user %s failed", user_id)
+            language = lang or self._config.default_lang
+            try:
+                text = self.engine(language).pack.phrase("error_internal")
+            except Exception:  # the content pack itself is broken
+                text = "Internal error. Please try again later."
+            failed.reply = Reply(session_id="", kind="error", text=text, lang=language)
 
     async def _begin(self, user_id: str, lang: str, *, name: str | None) -> Reply:
         timing = _Timing()

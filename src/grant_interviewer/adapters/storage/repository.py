@@ -140,7 +140,7 @@ class SqlRepository:
             message = f"could not {action} ({self._display_url}): {type(detail).__name__}"
             if text:
                 message += f": {text[:300]}"
-            logger.warning("%s", message)
+            logger.debug("%s", message)  # raised below; the caller reports it once
             raise StorageError(message) from exc
 
     @asynccontextmanager

@@ -52,3 +52,8 @@ def test_service_import_pulls_in_no_heavy_module() -> None:
     """The service and the composition root can be imported without heavy libraries."""
     statement = "import grant_interviewer.service, grant_interviewer.bootstrap"
     assert not _loaded_after(statement) & set(HEAVY)
+
+
+def test_cli_help_does_not_load_the_settings_machinery() -> None:
+    """`grant-interviewer --help` stays fast: pydantic-settings (~150 ms) loads when a command runs."""
+    assert "pydantic_settings" not in _loaded_after("import grant_interviewer.interfaces.cli.app")

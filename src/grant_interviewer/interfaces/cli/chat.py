@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -18,7 +19,9 @@ from rich.panel import Panel
 from rich.text import Text
 
 from grant_interviewer.service import Reply
-from grant_interviewer.settings import Settings
+
+if TYPE_CHECKING:
+    from grant_interviewer.settings import Settings
 
 _EOF = object()
 

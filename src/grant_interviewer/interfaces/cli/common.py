@@ -6,21 +6,24 @@
 * :func:`print_error` prints ``Error: …`` to stderr; exception texts are escaped for rich, so
   ``pip install 'grant-interviewer[postgres]'`` keeps its brackets.
 
-Only light modules are imported here (typer, rich, pydantic through the settings).
+Only light modules are imported here (typer, rich); the settings (pydantic-settings, ~150 ms)
+are imported when a command runs, so `--help` stays fast.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from grant_interviewer.errors import InvalidSettingsError
-from grant_interviewer.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from grant_interviewer.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 SETTINGS_EXIT_CODE = 2
@@ -51,6 +54,8 @@ def configure_logging(level: int | str | None = None) -> None:
 
 def cli_settings() -> Settings:
     """The settings for a command, with logging configured; exit 2 on invalid settings."""
+    from grant_interviewer.settings import get_settings
+
     configure_logging()  # so warnings raised while reading the settings are formatted
     try:
         settings = get_settings()

@@ -20,11 +20,11 @@ from rich.text import Text
 
 from grant_interviewer.errors import GrantInterviewerError
 from grant_interviewer.interfaces.cli.common import cli_settings, print_error
-from grant_interviewer.settings import Settings
 
 if TYPE_CHECKING:
     from grant_interviewer.adapters.knowledge.retriever import ModelManagerLike
     from grant_interviewer.ports import Embedder, VectorStore
+    from grant_interviewer.settings import Settings
 
 logger = logging.getLogger(__name__)
 console = Console()

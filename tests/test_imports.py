@@ -55,5 +55,5 @@ def test_service_import_pulls_in_no_heavy_module() -> None:
 
 
 def test_cli_help_does_not_load_the_settings_machinery() -> None:
-    """`grant-interviewer --help` stays fast: pydantic-settings (~150 ms) loads when a command runs."""
+    """`--help` stays fast: pydantic-settings (~150 ms) is loaded when a command runs."""
     assert "pydantic_settings" not in _loaded_after("import grant_interviewer.interfaces.cli.app")

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from grant_interviewer.domain.engine import InterviewEngine
 from grant_interviewer.domain.model import (
@@ -378,18 +378,7 @@ class InterviewService:
                 self._on_finished(state)
             except Exception:  # a notification hook must never break the interview
                 logger.exception("on_finished hook failed for %s", state.session_id)
-        done, total = self._progress(state)
-        return Reply(
-            session_id=state.session_id,
-            lang=state.lang,
-            kind="finished",
-            text=text,
-            done=done,
-            total=total,
-            finished=True,
-            files=tuple(files),
-            missing=tuple(missing),
-        )
+        return self._reply(state, "finished", text, files=tuple(files), missing=tuple(missing))
 
     def _write_exports(self, anketa: Anketa) -> list[Path]:
         if self._config.export_dir is None:
@@ -494,17 +483,15 @@ class InterviewService:
             return "unavailable"
         return "loading"
 
-    def _info(self, state: InterviewState, text: str) -> Reply:
+    def _reply(self, state: InterviewState, kind: ReplyKind, text: str, **fields: Any) -> Reply:
+        """A reply about ``state``: session, language and progress filled in."""
         done, total = self._progress(state)
-        return Reply(
-            session_id=state.session_id,
-            lang=state.lang,
-            kind="info",
-            text=text,
-            done=done,
-            total=total,
-            finished=state.status != SessionStatus.ACTIVE,
-        )
+        return Reply(session_id=state.session_id, lang=state.lang, kind=kind, text=text,
+                     done=done, total=total, finished=state.status != SessionStatus.ACTIVE,
+                     **fields)
+
+    def _info(self, state: InterviewState, text: str) -> Reply:
+        return self._reply(state, "info", text)
 
     def _question_reply(
         self,
@@ -516,19 +503,14 @@ class InterviewService:
         context: Sequence[KnowledgeChunk] = (),
         timing: _Timing | None = None,
     ) -> Reply:
-        done, total = self._progress(state)
         pending = state.pending_turn
         text = "\n\n".join(part for part in (prefix, question or "") if part)
-        return Reply(
-            session_id=state.session_id,
-            lang=state.lang,
-            kind=kind,
-            text=text,
+        return self._reply(
+            state,
+            kind,
+            text,
             question=question,
             reference_point=pending.reference_point if pending else None,
-            done=done,
-            total=total,
-            finished=state.status != SessionStatus.ACTIVE,
             kb_context=bool(context),
             kb_sources=tuple(pending.kb_sources) if pending and context else (),
             latency_ms=timing.ms() if timing else 0.0,

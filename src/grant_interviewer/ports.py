@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from grant_interviewer.domain.model import InterviewState, KnowledgeChunk, QuestionRequest
+from grant_interviewer.domain.understanding.facts import AnswerFacts
 
 
 @runtime_checkable
@@ -138,6 +139,26 @@ class QuestionWriter(Protocol):
 
     async def write(self, request: QuestionRequest) -> str:
         """Return the question text; raise ``QuestionWriterError`` on failure."""
+        ...
+
+
+class AnswerAnalyzer(Protocol):
+    """Understands one answer: its class, the topics it serves and its typed facts.
+
+    Never raises for a hard text: a model that is not loaded yet or fails degrades to the
+    analyzer's rule layer (the offline analyzer) or to the offline analyzer (an LLM one).
+    """
+
+    name: str
+
+    async def analyze(
+        self, text: str, *, lang: str, asked: str | None, state: InterviewState
+    ) -> AnswerFacts:
+        """The facts of ``text``, an answer to a question about ``asked`` (a reference point)."""
+        ...
+
+    def start(self) -> None:
+        """Begin loading models in the background (idempotent, instant)."""
         ...
 
 

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+from grant_interviewer.domain.understanding.facts import AnswerFacts
+
 Priority = Literal[0, 1, 2, 3]
 QuestionKind = Literal["name", "topic", "followup"]
 
@@ -133,6 +135,8 @@ class Turn:
     kb_sources: list[str] = field(default_factory=list)
     latency_ms: float | None = None
     writer: str = "template"
+    facts: AnswerFacts | None = None  # what the answer was understood to say (analysed once)
+    message_ids: list[str] = field(default_factory=list)  # channel messages the answer came in
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise to JSON-compatible data."""
@@ -147,6 +151,8 @@ class Turn:
             "kb_sources": list(self.kb_sources),
             "latency_ms": self.latency_ms,
             "writer": self.writer,
+            "facts": self.facts.to_dict() if self.facts is not None else None,
+            "message_ids": list(self.message_ids),
         }
 
     @classmethod
@@ -164,6 +170,8 @@ class Turn:
             kb_sources=list(data.get("kb_sources") or []),
             latency_ms=data.get("latency_ms"),
             writer=data.get("writer", "template"),
+            facts=AnswerFacts.from_dict(data["facts"]) if data.get("facts") else None,
+            message_ids=list(data.get("message_ids") or []),
         )
 
 
@@ -221,6 +229,7 @@ class InterviewState:
     updated_at: datetime = field(default_factory=utcnow)
     finished_at: datetime | None = None
     version: int = 0  # optimistic-concurrency counter, bumped by the repository on save
+    meta: dict[str, Any] = field(default_factory=dict)  # the policy's own state (see engine)
 
     @property
     def pending_turn(self) -> Turn | None:
@@ -252,6 +261,7 @@ class InterviewState:
             "updated_at": self.updated_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "version": self.version,
+            "meta": dict(self.meta),
         }
 
     @classmethod
@@ -274,6 +284,7 @@ class InterviewState:
             updated_at=datetime.fromisoformat(data["updated_at"]),
             finished_at=datetime.fromisoformat(finished) if finished else None,
             version=int(data.get("version", 0)),
+            meta=dict(data.get("meta") or {}),
         )
 
 

@@ -13,6 +13,7 @@ from grant_interviewer.domain.model import (
     Turn,
     UserLevel,
 )
+from grant_interviewer.domain.understanding.facts import AnswerFacts
 
 TURN_VALUE_COLUMNS = (
     "kind",
@@ -24,6 +25,8 @@ TURN_VALUE_COLUMNS = (
     "kb_sources",
     "latency_ms",
     "writer",
+    "facts",
+    "message_ids",
 )
 
 
@@ -44,6 +47,7 @@ def session_row(state: InterviewState, *, version: int) -> dict[str, Any]:
         "updated_at": state.updated_at,
         "finished_at": state.finished_at,
         "version": version,
+        "meta": dict(state.meta),
     }
 
 
@@ -61,6 +65,8 @@ def turn_row(session_id: str, turn: Turn) -> dict[str, Any]:
         "kb_sources": list(turn.kb_sources),
         "latency_ms": turn.latency_ms,
         "writer": turn.writer,
+        "facts": turn.facts.to_dict() if turn.facts is not None else None,
+        "message_ids": list(turn.message_ids),
     }
 
 
@@ -92,6 +98,8 @@ def state_from_rows(
                 kb_sources=list(row["kb_sources"] or []),
                 latency_ms=row["latency_ms"],
                 writer=row["writer"],
+                facts=AnswerFacts.from_dict(row["facts"]) if row["facts"] else None,
+                message_ids=list(row["message_ids"] or []),
             )
             for row in turns
         ],
@@ -105,6 +113,7 @@ def state_from_rows(
         updated_at=session["updated_at"],
         finished_at=session["finished_at"],
         version=int(session["version"]),
+        meta=dict(session["meta"] or {}),
     )
 
 

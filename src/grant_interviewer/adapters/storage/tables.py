@@ -91,6 +91,7 @@ sessions = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("finished_at", UTCDateTime(), nullable=True),
     Column("version", Integer(), nullable=False),
+    Column("meta", JSON(), nullable=True),
     PrimaryKeyConstraint("id", name="pk_sessions"),
     Index("ix_sessions_user_id_updated_at", "user_id", "updated_at"),
     Index("ix_sessions_updated_at", "updated_at"),
@@ -118,6 +119,8 @@ turns = Table(
     Column("kb_sources", JSON(), nullable=False),
     Column("latency_ms", Float(), nullable=True),
     Column("writer", String(64), nullable=False),
+    Column("facts", JSON(), nullable=True),
+    Column("message_ids", JSON(), nullable=True),
     PrimaryKeyConstraint("session_id", "idx", name="pk_turns"),
     ForeignKeyConstraint(
         ["session_id"], ["sessions.id"], name="fk_turns_session_id_sessions", ondelete="CASCADE"

@@ -48,7 +48,7 @@ def test_ctrl_d_saves_and_the_next_chat_resumes(tmp_path: Path) -> None:
 
 def test_finish_in_chat_writes_the_questionnaire_files(tmp_path: Path) -> None:
     """/finish ends the chat and writes md, json and docx into the data directory."""
-    result = _chat(tmp_path, f"Анна\n{ESSENCE}\n/finish\n")
+    result = _chat(tmp_path, f"Анна\n{ESSENCE}\n/finish confirm\n")
     assert result.returncode == 0, result.stderr
     written = sorted(p.suffix for p in (tmp_path / "exports").glob("anketa-*"))
     assert written == [".docx", ".json", ".md"]
@@ -64,7 +64,7 @@ def test_english_chat_and_hostile_input(tmp_path: Path) -> None:
     assert "rather than text" in result.stdout  # the NUL/control-character answer is refused
     assert "Answers saved. Resume with: grant-interviewer chat --user tty" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
-    finished = _chat(tmp_path, "/finish\n")
+    finished = _chat(tmp_path, "/finish confirm\n")
     assert finished.returncode == 0, finished.stderr
     export = json.loads(next((tmp_path / "exports").glob("anketa-*.json")).read_text("utf-8"))
     assert markup in [turn["answer"] for turn in export["log"]]  # stored verbatim, not executed

@@ -103,14 +103,23 @@ async def test_back_reopens_the_previous_question_and_replaces_its_answer(app: A
     assert ESSENCE in answers and "Клуб для подростков" not in answers
 
 
-async def test_finish_early_exports_and_lists_what_is_missing(app: App, tmp_path: Path) -> None:
-    """/finish ends the interview, writes md/json/docx and names the missing required topics."""
+async def test_finish_early_asks_to_confirm_then_exports_and_lists_what_is_missing(
+        app: App, tmp_path: Path) -> None:
+    """/finish with required topics missing asks to confirm; confirmed, it ends the interview,
+    names what is missing, offers /continue, and the files are written on request."""
     await _past_name(app, "s5")
-    await app.service.handle("s5", ESSENCE)
-    reply = await app.service.handle("s5", "/finish")
+    asked = await app.service.handle("s5", ESSENCE)
+    confirm = await app.service.handle("s5", "/finish")
+    assert confirm.kind == "confirm" and not confirm.finished
+    assert [a.command for a in confirm.actions] == ["/finish confirm", "/continue"]
+    assert confirm.question == asked.question  # the question still waits for its answer
+    assert app.service.engine("ru").pack.point("budget_total").title in confirm.text
+    reply = await app.service.handle("s5", "/finish confirm")
     assert reply.finished and reply.kind == "finished"
-    assert sorted(p.suffix for p in reply.files) == [".docx", ".json", ".md"]
-    assert all(p.exists() for p in reply.files)
+    assert [a.command for a in reply.actions] == ["/continue"]
+    files = await app.service.write_exports(reply.session_id)
+    assert sorted(p.suffix for p in files) == [".docx", ".json", ".md"]
+    assert all(p.exists() for p in files)
     engine = app.service.engine("ru")
     expected = [rp.title for rp, _ in engine.missing(await app.service.find("s5"))
                 if rp.required]
@@ -122,9 +131,33 @@ async def test_finish_early_exports_and_lists_what_is_missing(app: App, tmp_path
     assert "Опыт заявителя" not in reply.text  # inferences are not shown back as facts
     assert "не хватает" in reply.text.lower()
     later = await app.service.handle("s5", "ещё один ответ")
-    assert later.kind == "info" and "/restart" in later.text
-    restarted = await app.service.handle("s5", "/restart")
+    assert later.kind == "info" and "/continue" in later.text and "/restart" in later.text
+    assert [a.command for a in later.actions] == ["/continue", "/restart"]
+    reopened = await app.service.handle("s5", "/continue")
+    assert reopened.kind == "question" and not reopened.finished
+    assert reopened.session_id == reply.session_id and reopened.reference_point is not None
+    again = await app.service.handle("s5", "/restart")
+    assert again.kind == "confirm" and again.actions[0].command == "/restart confirm"
+    restarted = await app.service.handle("s5", "/restart confirm")
     assert restarted.question and restarted.session_id != reply.session_id
+
+
+async def test_budget_spent_with_required_topics_missing_offers_to_go_on(app: App) -> None:
+    """At the question budget with required topics missing the interview asks whether to go
+    on or finish — never a dead end — and /continue asks about a missing topic."""
+    await _past_name(app, "b1")
+    engine = app.service.engine("ru")
+    engine.max_questions = 2  # the name and one answer spend it
+    try:
+        reply = await app.service.handle("b1", "не знаю")
+        assert reply.kind == "confirm" and reply.question is None and not reply.finished
+        assert [a.command for a in reply.actions] == ["/continue", "/finish confirm"]
+        assert engine.pack.point("budget_total").title in reply.text
+        going = await app.service.handle("b1", "/continue")
+        assert going.kind == "question" and going.reference_point is not None
+        assert engine.pack.point(going.reference_point).required
+    finally:
+        engine.max_questions = engine.pack.max_questions
 
 
 async def test_help_and_unknown_command_keep_the_question(app: App) -> None:
@@ -235,7 +268,7 @@ async def test_summary_does_not_state_a_guessed_title_as_a_fact(app: App) -> Non
     await _past_name(app, "t1")
     await app.service.handle("t1", "Клуб «Точка роста» в Кемерове для 120 подростков.")
     assert (await app.service.find("t1")).slots.get("project_title") == "Точка роста"  # a guess
-    done = await app.service.handle("t1", "/finish")
+    done = await app.service.handle("t1", "/finish confirm")
     title = app.service.engine("ru").pack.point("project_title").title
     assert f"{title}: Точка роста" not in done.text and title in done.missing
     assert "Регион: Кемерово" in done.text  # facts stated in the answer are summed up
@@ -259,3 +292,33 @@ async def test_a_storage_failure_mid_interview_is_a_polite_reply_and_loses_nothi
     state = await app.service.find("db")
     assert retried.kind == "question" and retried.question != asked.question
     assert [t.answer for t in state.turns if t.reference_point == "project_essence"] == [ESSENCE]
+
+
+async def test_a_message_sent_before_the_question_was_shown_extends_the_previous_answer(
+        app: App) -> None:
+    """A reply split over quick messages is one answer: a message stamped before the pending
+    question could be read is appended to the previous answer, and the question is planned
+    again; a duplicate delivery of a message changes nothing."""
+    from datetime import timedelta
+
+    await _past_name(app, "q1")
+    first = await app.service.handle("q1", "Клуб для подростков.", message_id="m1")
+    state = await app.service.find("q1")
+    asked_at = state.turns[-1].asked_at
+    extra = "В Кемерове, бесплатно, кружки робототехники и медиа."
+    amended = await app.service.handle("q1", extra, sent_at=asked_at - timedelta(seconds=0.5),
+                                       message_id="m2")
+    state = await app.service.find("q1")
+    essence = [t for t in state.turns if t.reference_point == "project_essence" and t.answer]
+    assert len(essence) == 1 and essence[0].answer == f"Клуб для подростков.\n{extra}"
+    assert essence[0].message_ids == ["m1", "m2"]
+    assert amended.kind == "question" and state.pending_turn is not None
+    assert len(state.turns) == 3  # name, the essence, one pending question (not two)
+    again = await app.service.handle("q1", extra, message_id="m2")
+    assert again.duplicate and again.question == amended.question
+    assert (await app.service.find("q1")).turns[1].answer == essence[0].answer
+    late = await app.service.handle("q1", "Ответ на новый вопрос.",
+                                    sent_at=state.turns[-1].asked_at + timedelta(seconds=30))
+    assert late.kind == "question"
+    answered = (await app.service.find("q1")).turns[2]
+    assert answered.answer == "Ответ на новый вопрос." and first.kind == "question"

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -43,8 +45,21 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ReplyKind = Literal["question", "info", "error", "finished"]
-COMMANDS = ("/start", "/skip", "/back", "/status", "/finish", "/restart", "/help")
+ReplyKind = Literal["question", "info", "error", "finished", "confirm"]
+COMMANDS = ("/start", "/skip", "/back", "/status", "/finish", "/restart", "/continue", "/help")
+READ_SECONDS = 1.0  # see _sent_before_question
+CONFIRM = "confirm"  # the argument that confirms /finish or /restart ("/finish confirm")
+
+
+@dataclass(frozen=True)
+class Action:
+    """A choice offered with a reply: a channel shows it as a button or a hint line.
+
+    Sending ``command`` through :meth:`InterviewService.handle` performs it.
+    """
+
+    command: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,8 @@ class Reply:
     latency_ms: float = 0.0
     files: tuple[Path, ...] = ()
     missing: tuple[str, ...] = ()  # titles of required topics still missing (on finish)
+    actions: tuple[Action, ...] = ()  # choices offered (confirm /finish, /continue, ...)
+    duplicate: bool = False  # the message was delivered before and is ignored this time
 
 
 @dataclass(frozen=True)
@@ -162,8 +179,20 @@ class InterviewService:
             # loader's imports share the interpreter, and the name question needs no model.
             self.warm_up()
 
-    async def handle(self, user_id: str, text: object) -> Reply:
+    async def handle(
+        self,
+        user_id: str,
+        text: object,
+        *,
+        sent_at: datetime | None = None,
+        message_id: str | None = None,
+    ) -> Reply:
         """Process one incoming message (an answer or a command) from ``user_id``.
+
+        ``sent_at`` (aware UTC) is when the person sent it: a message sent before the pending
+        question was asked was not written as its answer — it is appended to the previous answer
+        and the unseen question is planned again. ``message_id`` identifies the channel message:
+        one applied before (a duplicate delivery after a crash) changes nothing.
 
         Never raises for a failed turn (storage down, a bug): the reply says so and asks the
         person to send the message again; what was committed before stays, and the failure is
@@ -173,20 +202,27 @@ class InterviewService:
             self.warm_up()
             state = await self._repo.active_for_user(user_id)
             command = _command_of(text)
+            argument = _command_argument(text) if command else ""
             if state is None:
-                latest = await self._repo.latest_for_user(user_id)
-                if command == "/restart" or latest is None:
-                    lang = latest.lang if latest else self._config.default_lang
-                    name = latest.name if latest else None
-                    return await self._begin(user_id, lang, name=name)
-                if command == "/status":
-                    return self._status_reply(latest)
-                pack = self.engine(latest.lang).pack
-                return self._info(latest, pack.phrase("already_finished"))
+                return await self._handle_inactive(user_id, command, argument)
+            if message_id is not None and any(message_id in t.message_ids for t in state.turns):
+                logger.info("message %s of user %s was applied before", message_id, user_id)
+                reply = self._question_reply(state, _pending_text(state))
+                return dataclasses.replace(reply, duplicate=True)
             if command is not None:
-                return await self._command(state, command)
-            return await self._answer(state, text)
+                return await self._command(state, command, argument)
+            if _sent_before_question(state, sent_at):
+                return await self._amend(state, text, message_id=message_id)
+            return await self._answer(state, text, message_id=message_id)
         return failed.result()
+
+    async def write_exports(self, session_id: str) -> list[Path]:
+        """Render the questionnaire of a session into ``export_dir`` (md, json, docx, as
+        configured), off the event loop; the paths written (none without an export dir)."""
+        state = await self.find(session_id)
+        anketa = self.anketa(state)
+        # Rendering DOCX takes ~50 ms of python-docx: off the event loop, other users go on.
+        return await asyncio.to_thread(self._write_exports, anketa)
 
     async def status(self, user_id: str) -> Reply:
         """Progress of the user's active (or latest) interview."""
@@ -279,7 +315,56 @@ class InterviewService:
             return await self._next_question(state, _Timing(), prefix=greeting)
         return self._question_reply(state, pending.question, prefix=greeting)
 
-    async def _answer(self, state: InterviewState, text: object) -> Reply:
+    async def _handle_inactive(self, user_id: str, command: str | None, argument: str) -> Reply:
+        """A message from a user with no active interview: begin, reopen, or say it is done."""
+        latest = await self._repo.latest_for_user(user_id)
+        if command == "/restart" or latest is None:
+            lang = latest.lang if latest else self._config.default_lang
+            name = latest.name if latest else None
+            return await self._begin(user_id, lang, name=name)
+        if command == "/status":
+            return self._status_reply(latest)
+        engine = self.engine(latest.lang)
+        pack = engine.pack
+        if command == "/continue" and latest.status == SessionStatus.FINISHED:
+            return await self._reopen(latest)
+        missing = [rp.title for rp, _ in engine.missing(latest) if rp.required]
+        if missing and latest.status == SessionStatus.FINISHED:
+            text = pack.phrase("already_finished_missing", missing=_bullets(missing))
+            actions = (Action("/continue", pack.phrase("action_continue")),
+                       Action("/restart", pack.phrase("action_restart")))
+            return self._reply(latest, "info", text, actions=actions)
+        return self._info(latest, pack.phrase("already_finished"))
+
+    async def _reopen(self, state: InterviewState) -> Reply:
+        """Reopen a finished interview to fill in what is missing."""
+        engine = self.engine(state.lang)
+        if not engine.missing(state):
+            return self._info(state, engine.pack.phrase("nothing_missing"))
+        engine.reopen(state, now=utcnow())
+        await self._repo.save(state)
+        logger.info("interview %s reopened", state.session_id)
+        return await self._next_question(state, _Timing(),
+                                         prefix=engine.pack.phrase("reopened"))
+
+    async def _amend(self, state: InterviewState, text: object, *, message_id: str | None) -> Reply:
+        """Append a message sent before the pending question was shown to the previous answer."""
+        timing = _Timing()
+        engine = self.engine(state.lang)
+        pack = engine.pack
+        try:
+            cleaned = clean_answer(text, max_chars=self._config.max_answer_chars)
+        except AnswerRejected as rejected:
+            message = pack.phrase(rejected.code, **rejected.params)
+            return self._question_reply(state, _pending_text(state), prefix=message, kind="error")
+        if not engine.amend_previous(state, cleaned, now=utcnow(), message_id=message_id):
+            return await self._answer(state, cleaned, message_id=message_id)
+        await self._repo.save(state)
+        return await self._next_question(state, timing)
+
+    async def _answer(
+        self, state: InterviewState, text: object, *, message_id: str | None = None
+    ) -> Reply:
         timing = _Timing()
         engine = self.engine(state.lang)
         pack = engine.pack
@@ -291,7 +376,7 @@ class InterviewService:
         if state.pending_turn is None:
             return await self._next_question(state, timing)
         required_before = engine.required_complete(state)
-        engine.record_answer(state, cleaned, now=utcnow())
+        engine.record_answer(state, cleaned, now=utcnow(), message_id=message_id)
         await self._repo.save(state)  # the answer is durable before anything else happens
         prefix = ""
         if not required_before and engine.required_complete(state):
@@ -305,6 +390,8 @@ class InterviewService:
         engine = self.engine(state.lang)
         plan = engine.plan_next(state)
         if plan is None:
+            if not engine.required_complete(state):
+                return self._budget_reply(state, prefix=prefix)
             return await self._complete(state, early=False)
         context: tuple[KnowledgeChunk, ...] = ()
         if plan.kind != "name":
@@ -359,17 +446,17 @@ class InterviewService:
         engine.finish(state, now=utcnow())
         await self._repo.save(state)
         anketa = self.anketa(state)
-        # Rendering DOCX takes ~50 ms of python-docx: off the event loop, other users go on.
-        files = await asyncio.to_thread(self._write_exports, anketa)
         missing = [rp.title for rp, status in engine.missing(state) if rp.required]
-        names = "\n".join(f"  • {p}" for p in files)
-        text = pack.phrase("finished", name=state.name or "", files=names).rstrip()
+        # The files are rendered when a channel asks (write_exports / export): the thank-you
+        # goes out at once.
+        text = pack.phrase("finished", name=state.name or "").rstrip()
         summary = _summary(anketa)
         if summary:
             text = f"{text}\n\n{summary}"
+        actions: tuple[Action, ...] = ()
         if missing:
-            listed = "\n".join(f"  • {title}" for title in missing)
-            text = f"{text}\n\n{pack.phrase('finished_early', missing=listed)}"
+            text = f"{text}\n\n{pack.phrase('finished_early', missing=_bullets(missing))}"
+            actions = (Action("/continue", pack.phrase("action_continue")),)
         elif early:
             text = f"{text}\n\n{pack.phrase('nothing_missing')}"
         logger.info("interview %s finished (%d questions)", state.session_id, len(state.turns))
@@ -378,7 +465,7 @@ class InterviewService:
                 self._on_finished(state)
             except Exception:  # a notification hook must never break the interview
                 logger.exception("on_finished hook failed for %s", state.session_id)
-        return self._reply(state, "finished", text, files=tuple(files), missing=tuple(missing))
+        return self._reply(state, "finished", text, missing=tuple(missing), actions=actions)
 
     def _write_exports(self, anketa: Anketa) -> list[Path]:
         if self._config.export_dir is None:
@@ -395,18 +482,26 @@ class InterviewService:
         return written
 
     # ------------------------------------------------------------------ commands
-    async def _command(self, state: InterviewState, command: str) -> Reply:
+    async def _command(self, state: InterviewState, command: str, argument: str = "") -> Reply:
         engine = self.engine(state.lang)
         pack = engine.pack
-        if command == "/start":
+        if command in ("/start", "/continue"):
+            if command == "/continue" and state.pending_turn is None:
+                engine.extend_budget(state)  # "continue" after the question budget ran out
+                await self._repo.save(state)
+                return await self._next_question(state, _Timing())
             return await self._resume(state)
         if command == "/help":
             return self._question_reply(state, _pending_text(state), prefix=pack.phrase("help"))
         if command == "/status":
             return self._status_reply(state)
         if command == "/finish":
+            if argument != CONFIRM and not engine.required_complete(state):
+                return self._confirm_reply(state, "finish")
             return await self._complete(state, early=True)
         if command == "/restart":
+            if argument != CONFIRM and any(t.answer is not None for t in state.turns):
+                return self._confirm_reply(state, "restart")
             state.status = SessionStatus.ABANDONED
             await self._repo.save(state)
             return await self._begin(state.user_id, state.lang, name=state.name)
@@ -490,6 +585,30 @@ class InterviewService:
                      done=done, total=total, finished=state.status != SessionStatus.ACTIVE,
                      **fields)
 
+    def _confirm_reply(self, state: InterviewState, what: Literal["finish", "restart"]) -> Reply:
+        """Ask to confirm /finish (required topics missing) or /restart (answers would go)."""
+        engine = self.engine(state.lang)
+        pack = engine.pack
+        missing = [rp.title for rp, _ in engine.missing(state) if rp.required]
+        text = pack.phrase(f"confirm_{what}", missing=_bullets(missing))
+        actions = (Action(f"/{what} {CONFIRM}", pack.phrase(f"action_{what}")),
+                   Action("/continue", pack.phrase("action_continue")))
+        pending = _pending_text(state)
+        reply = self._question_reply(state, None, prefix=text, kind="confirm")
+        return dataclasses.replace(reply, question=pending, actions=actions)
+
+    def _budget_reply(self, state: InterviewState, *, prefix: str = "") -> Reply:
+        """The question budget is spent with required topics missing: offer to go on or finish."""
+        engine = self.engine(state.lang)
+        pack = engine.pack
+        missing = [rp.title for rp, _ in engine.missing(state) if rp.required]
+        text = pack.phrase("budget_reached", missing=_bullets(missing))
+        if prefix:
+            text = f"{prefix}\n\n{text}"
+        actions = (Action("/continue", pack.phrase("action_continue")),
+                   Action(f"/finish {CONFIRM}", pack.phrase("action_finish")))
+        return self._reply(state, "confirm", text, actions=actions)
+
     def _info(self, state: InterviewState, text: str) -> Reply:
         return self._reply(state, "info", text)
 
@@ -551,6 +670,35 @@ def _command_of(text: object) -> str | None:
     if len(word) < 2 or not word[1:].replace("_", "").isalnum():
         return None
     return word
+
+
+def _command_argument(text: object) -> str:
+    """What follows the command word, lower-cased ("/finish confirm" → "confirm")."""
+    if not isinstance(text, str):
+        return ""
+    parts = text.strip().split(maxsplit=1)
+    return parts[1].strip().lower() if len(parts) > 1 else ""
+
+
+def _bullets(items: Sequence[str]) -> str:
+    return "\n".join(f"  • {item}" for item in items)
+
+
+def _sent_before_question(state: InterviewState, sent_at: datetime | None) -> bool:
+    """Whether a message was written before the person could have read the pending question.
+
+    Channels report send times with a resolution of a second (Telegram's ``date``), and nobody
+    reads a question and answers it within :data:`READ_SECONDS` of its being sent: a message
+    stamped earlier than that continues the previous answer (people split one reply over several
+    quick messages).
+    """
+    pending = state.pending_turn
+    if sent_at is None or pending is None or pending.kind == "name":
+        return False
+    previous = state.turns[-2] if len(state.turns) >= 2 else None
+    if previous is None or previous.answer is None or previous.kind == "name":
+        return False
+    return sent_at.timestamp() < pending.asked_at.timestamp() + READ_SECONDS
 
 
 def _pending_text(state: InterviewState) -> str | None:

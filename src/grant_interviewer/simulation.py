@@ -119,12 +119,24 @@ async def simulate(
     user_id: str,
     typing_delay: float = 0.0,
     on_turn: Callable[[dict[str, Any]], None] | None = None,
+    go_on: bool = True,
 ) -> SimulationReport:
-    """Run a whole interview for ``persona`` through ``service`` and report on it."""
+    """Run a whole interview for ``persona`` through ``service`` and report on it.
+
+    When the question budget runs out with required topics missing, the simulated person goes
+    on (``/continue``) like a real applicant would, unless ``go_on`` is False.
+    """
     used: dict[str, int] = {}
     reply: Reply = await service.start(user_id, lang=persona.lang)
     turns: list[dict[str, Any]] = []
-    while not reply.finished and reply.question is not None and len(turns) < MAX_TURNS:
+    while len(turns) < MAX_TURNS:
+        if go_on and reply.kind == "confirm" and reply.question is None and any(
+            a.command == "/continue" for a in reply.actions
+        ):
+            reply = await service.handle(user_id, "/continue")  # a real applicant goes on
+            continue
+        if reply.finished or reply.question is None:
+            break
         answer = next_answer(persona, reply, used)
         turn = {
             "question": reply.question,
@@ -142,6 +154,8 @@ async def simulate(
         started = time.perf_counter()
         reply = await service.handle(user_id, answer)
         turn["reply_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
+    if reply.finished:
+        await service.write_exports(reply.session_id)
     state = await service.find(reply.session_id)
     anketa = service.anketa(state).to_dict()
     return SimulationReport(

@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 DEFER_TURNS = 3
 MAX_REQUIRED_SKIPS = 2
+EXTRA_PER_TOPIC = 2  # questions added per missing required topic when the person goes on
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,29 @@ class InterviewEngine:
         state.finished_at = now
         state.updated_at = now
 
+    def reopen(self, state: InterviewState, *, now: datetime) -> None:
+        """Make a finished interview active again to fill in what is missing (``/continue``)."""
+        state.status = SessionStatus.ACTIVE
+        state.finished_at = None
+        state.updated_at = now
+        self.extend_budget(state)
+
+    def extend_budget(self, state: InterviewState) -> None:
+        """Give the interview room for the required topics still missing, and let topics that
+        were asked already (parked after weak answers) be asked once more."""
+        recompute(self.pack, state)
+        missing = sum(
+            1 for rp in self.pack.reference_points
+            if rp.required and state.topics[rp.id].status != TopicStatus.COMPLETE
+        )
+        asked = sum(1 for t in state.turns if t.answer is not None)
+        state.meta["budget"] = max(self.budget(state), asked) + EXTRA_PER_TOPIC * max(missing, 1)
+        state.meta["rounds"] = int(state.meta.get("rounds", 0)) + 1
+
+    def budget(self, state: InterviewState) -> int:
+        """The question budget of this interview (the pack's, or more after ``/continue``)."""
+        return max(self.max_questions, int(state.meta.get("budget", 0)))
+
     # ------------------------------------------------------------------ planning
     def plan_next(self, state: InterviewState) -> PlannedQuestion | None:
         """The next question to ask, or None when the interview is done."""
@@ -127,7 +151,7 @@ class InterviewEngine:
         if state.name is None and not any(t.kind == "name" for t in answered):
             return PlannedQuestion(kind="name", reference_point=None)
         asked = len(answered)
-        if asked >= self.max_questions:
+        if asked >= self.budget(state):
             return None
         last = next((t for t in reversed(answered) if t.kind != "name"), None)
         if last is not None and last.answer != SKIP_MARKER and last.reference_point:
@@ -148,6 +172,8 @@ class InterviewEngine:
                 for rp in self.pack.reference_points
                 if self._eligible(state, rp, waited=True)
             ]
+        if not candidates:  # parked topics (weak answers so far) are revisited at the end
+            candidates = [rp for rp in self.pack.reference_points if self._revisit(state, rp)]
         if not candidates:
             return None
         ready = [rp for rp in candidates if all(self._settled(state, d) for d in rp.depends_on)]
@@ -174,6 +200,18 @@ class InterviewEngine:
         since = sum(1 for t in state.turns if t.index > turns[-1].index and t.answer is not None)
         return waited or since >= DEFER_TURNS
 
+    def _revisit(self, state: InterviewState, rp: ReferencePoint) -> bool:
+        """A required topic still incomplete after its questions, asked again in a later round."""
+        topic = state.topics[rp.id]
+        if not rp.required or topic.status == TopicStatus.COMPLETE:
+            return False
+        rounds = int(state.meta.get("rounds", 0))
+        turns = self._direct_turns(state, rp.id)
+        if rounds == 0 and all(t.answer == SKIP_MARKER for t in turns):
+            return False  # skipped on purpose: asked again only when the person chooses to go on
+        allowed = 1 + rp.followup_budget + 2 * rounds  # the first question, follow-ups, rounds
+        return len(turns) < allowed
+
     def _settled(self, state: InterviewState, rp_id: str) -> bool:
         topic = state.topics.get(rp_id)
         if topic is None or topic.status in (TopicStatus.COMPLETE, TopicStatus.SKIPPED):
@@ -188,7 +226,7 @@ class InterviewEngine:
             if rp.required and state.topics[rp.id].status != TopicStatus.COMPLETE
             and not self._direct_turns(state, rp.id)
         )
-        return self.max_questions - asked - 1 >= waiting
+        return self.budget(state) - asked - 1 >= waiting
 
     # ------------------------------------------------------------------ turns
     def ask(
@@ -224,11 +262,36 @@ class InterviewEngine:
         recompute(self.pack, state)
         return turn
 
-    def record_answer(self, state: InterviewState, text: str, *, now: datetime) -> AnswerOutcome:
+    def amend_previous(
+        self, state: InterviewState, text: str, *, now: datetime, message_id: str | None = None
+    ) -> bool:
+        """Append ``text`` to the last answer and drop the pending question, which the person
+        had not seen when writing it; False when there is no such answer to extend."""
+        pending = state.pending_turn
+        if pending is None or len(state.turns) < 2:
+            return False
+        previous = state.turns[-2]
+        if previous.answer is None or previous.kind == "name" or previous.answer == SKIP_MARKER:
+            return False
+        state.turns.pop()
+        previous.answer = f"{previous.answer}\n{text}"
+        previous.answered_at = now
+        previous.facts = None  # analysed again as a whole
+        if message_id is not None:
+            previous.message_ids.append(message_id)
+        state.updated_at = now
+        recompute(self.pack, state)
+        return True
+
+    def record_answer(
+        self, state: InterviewState, text: str, *, now: datetime, message_id: str | None = None
+    ) -> AnswerOutcome:
         """Apply an (already cleaned) answer to the pending turn."""
         pending = state.pending_turn
         if pending is None:
             raise InputError("there is no question waiting for an answer")
+        if message_id is not None:
+            pending.message_ids.append(message_id)
         before = {k: v.status for k, v in state.topics.items()}
         slots_before = set(state.slots)
         pending.answer = text
@@ -318,7 +381,7 @@ class InterviewEngine:
             and self._status(state, rp.id) not in (TopicStatus.COMPLETE, TopicStatus.SKIPPED)
         )
         asked = sum(1 for t in state.turns if t.answer is not None)
-        return max(0, min(open_topics, self.max_questions - asked))
+        return max(0, min(open_topics, self.budget(state) - asked))
 
     def missing(self, state: InterviewState) -> list[tuple[ReferencePoint, TopicStatus]]:
         """Required topics not complete, then optional topics answered only partly."""

@@ -52,6 +52,9 @@ def render(console: Console, reply: Reply) -> None:
             Text(reply.text), border_style=style, subtitle=f"{progress}{kb}", subtitle_align="right"
         )
     )
+    if reply.actions:
+        console.print(Text("  ·  ".join(f"{a.command} — {a.label}" for a in reply.actions),
+                           style="dim"))
 
 
 async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int:
@@ -84,6 +87,9 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
             assert isinstance(line, str)
             reply = await app.service.handle(user_id, line)
             render(console, reply)
+        files = await app.service.write_exports(reply.session_id)
+        for path in files:
+            console.print(f"  • {escape(str(path))}")
         return 0
     except (KeyboardInterrupt, asyncio.CancelledError):
         console.print()

@@ -14,11 +14,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 from grant_interviewer.errors import ConfigurationError
-from grant_interviewer.ports import QuestionWriter, Repository, Retriever, VectorStore
+from grant_interviewer.ports import (
+    AnswerAnalyzer,
+    QuestionWriter,
+    Repository,
+    Retriever,
+    VectorStore,
+)
 from grant_interviewer.service import InterviewService, ServiceConfig
 from grant_interviewer.settings import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from grant_interviewer.domain.model import ContentPack
     from grant_interviewer.adapters.embeddings.manager import ModelSpec
 
 logger = logging.getLogger(__name__)
@@ -146,6 +155,13 @@ def service_config(
     )
 
 
+def build_analyzer(pack_loader: Callable[[str], ContentPack]) -> AnswerAnalyzer:
+    """The offline answer analyzer (its morphology loads in the background on ``start()``)."""
+    from grant_interviewer.adapters.nlp.analyzer import OfflineAnalyzer
+
+    return OfflineAnalyzer(pack_loader)
+
+
 async def build_app(
     settings: Settings,
     *,
@@ -181,6 +197,7 @@ async def build_app(
         pack_loader=load_pack,
         retriever=chosen,
         writer=build_writer(settings),
+        analyzer=build_analyzer(load_pack),
         config=service_config(settings, export_dir=export_dir),
     )
     return App(settings=settings, service=service, repository=repository, retriever=chosen)

@@ -38,7 +38,14 @@ from grant_interviewer.domain.model import (
 from grant_interviewer.domain.template_writer import TemplateWriter
 from grant_interviewer.domain.validation import AnswerRejected, clean_answer
 from grant_interviewer.errors import GrantInterviewerError, SessionNotFoundError
-from grant_interviewer.ports import QuestionWriter, Repository, RetrievalResult, Retriever
+from grant_interviewer.domain.understanding.facts import AnswerFacts
+from grant_interviewer.ports import (
+    AnswerAnalyzer,
+    QuestionWriter,
+    Repository,
+    RetrievalResult,
+    Retriever,
+)
 
 if TYPE_CHECKING:
     from grant_interviewer.domain.anketa import Anketa
@@ -93,6 +100,7 @@ class ServiceConfig:
     max_answer_chars: int = 20_000
     kb_wait_seconds: float = 3.0
     writer_timeout: float = 8.0
+    analysis_timeout: float = 3.0
     export_dir: Path | None = None
     export_formats: tuple[str, ...] = ("md", "json", "docx")
 
@@ -133,6 +141,7 @@ class InterviewService:
         pack_loader: Callable[[str], ContentPack],
         retriever: Retriever | None = None,
         writer: QuestionWriter | None = None,
+        analyzer: AnswerAnalyzer | None = None,
         config: ServiceConfig | None = None,
         on_finished: Callable[[InterviewState], object] | None = None,
     ) -> None:
@@ -141,6 +150,7 @@ class InterviewService:
         self._retriever = retriever
         self._template = TemplateWriter()
         self._writer: QuestionWriter = writer or self._template
+        self._analyzer = analyzer
         self._config = config or ServiceConfig()
         self._on_finished = on_finished
         self._engines: dict[str, InterviewEngine] = {}
@@ -156,14 +166,18 @@ class InterviewService:
         """The (cached) engine for a language's content pack."""
         engine = self._engines.get(lang)
         if engine is None:
-            engine = InterviewEngine(self._packs(lang), max_questions=self._config.max_questions)
+            read = getattr(self._analyzer, "read_sync", None)  # for answers stored without facts
+            engine = InterviewEngine(self._packs(lang), max_questions=self._config.max_questions,
+                                     read=read)
             self._engines[lang] = engine
         return engine
 
     def warm_up(self) -> None:
-        """Start loading the embedding model in the background (instant, idempotent)."""
+        """Start loading the models in the background (instant, idempotent)."""
         if self._retriever is not None:
             self._retriever.start()
+        if self._analyzer is not None:
+            self._analyzer.start()
 
     async def start(self, user_id: str, *, lang: str | None = None) -> Reply:
         """Resume the user's active interview, or begin a new one with the name question."""
@@ -357,7 +371,13 @@ class InterviewService:
         except AnswerRejected as rejected:
             message = pack.phrase(rejected.code, **rejected.params)
             return self._question_reply(state, _pending_text(state), prefix=message, kind="error")
-        if not engine.amend_previous(state, cleaned, now=utcnow(), message_id=message_id):
+        previous = state.turns[-2] if len(state.turns) >= 2 else None
+        facts = None
+        if previous is not None and previous.answer and previous.kind != "name":
+            facts = await self._understand(state, f"{previous.answer}\n{cleaned}",
+                                           previous.reference_point)
+        if not engine.amend_previous(state, cleaned, now=utcnow(), message_id=message_id,
+                                     facts=facts):
             return await self._answer(state, cleaned, message_id=message_id)
         await self._repo.save(state)
         return await self._next_question(state, timing)
@@ -376,13 +396,33 @@ class InterviewService:
         if state.pending_turn is None:
             return await self._next_question(state, timing)
         required_before = engine.required_complete(state)
-        engine.record_answer(state, cleaned, now=utcnow(), message_id=message_id)
+        pending = state.pending_turn
+        facts = None
+        if pending.kind != "name":
+            facts = await self._understand(state, cleaned, pending.reference_point)
+        engine.record_answer(state, cleaned, now=utcnow(), message_id=message_id, facts=facts)
         await self._repo.save(state)  # the answer is durable before anything else happens
         prefix = ""
         if not required_before and engine.required_complete(state):
             # The essentials are in: say so, and that /finish gives the form right now.
             prefix = pack.phrase("required_done", left=engine.optional_left(state))
         return await self._next_question(state, timing, prefix=prefix)
+
+    async def _understand(self, state: InterviewState, text: str,
+                          asked: str | None) -> AnswerFacts | None:
+        """The answer's facts from the analyzer, within a bounded time (None: the engine reads
+        the answer with its rules alone)."""
+        if self._analyzer is None:
+            return None
+        try:
+            return await asyncio.wait_for(
+                self._analyzer.analyze(text, lang=state.lang, asked=asked, state=state),
+                timeout=self._config.analysis_timeout,
+            )
+        except (TimeoutError, GrantInterviewerError) as exc:
+            logger.warning("analyzer %s failed (%s); reading the answer by rules",
+                           self._analyzer.name, exc)
+            return None
 
     async def _next_question(
         self, state: InterviewState, timing: _Timing, *, prefix: str = ""

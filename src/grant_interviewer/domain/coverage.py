@@ -1,22 +1,23 @@
-"""Which reference points an interview's answers cover, recomputed from the answered turns.
+"""Which reference points an interview's answers cover, rebuilt from the answers' stored facts.
 
 :func:`recompute` is the single source of truth for ``state.topics``, ``state.slots``,
-``state.name``, ``state.level`` and ``state.project_type``: it replays every answered turn in
-order, so ``/back``, resuming and re-loading from storage need no special handling.
+``state.name``, ``state.level`` and ``state.project_type``. It replays the answered turns in
+order, but it does not analyse them again: every answer's :class:`AnswerFacts` was computed once
+(when it was given) and stored with its turn, so ``/back``, resuming and re-loading from storage
+are cheap. A turn without stored facts (saved by an earlier version) is read with ``read``.
+
+A topic's ``answers`` are the sentences that serve it — from the answer to its own question and
+from any other answer (an expert's first message may serve ten topics) — never a whole pasted
+paragraph copied everywhere, and never a non-answer ("не знаю", "писала выше").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from grant_interviewer.domain.analysis import (
-    Extraction,
-    analyze,
-    extract_name,
-    infer_level,
-    infer_project_type,
-)
+from grant_interviewer.domain.analysis import extract_name, infer_level, infer_project_type
 from grant_interviewer.domain.model import (
     ContentPack,
     InterviewState,
@@ -24,20 +25,16 @@ from grant_interviewer.domain.model import (
     TopicState,
     TopicStatus,
 )
+from grant_interviewer.domain.understanding.facts import AnswerFacts
+from grant_interviewer.domain.understanding.legacy import legacy_facts
+from grant_interviewer.domain.understanding.merge import merge_values
 
-__all__ = ["SKIP_MARKER", "covers", "evaluate", "recompute"]
+__all__ = ["SKIP_MARKER", "FactsReader", "evaluate", "recompute"]
 
 SKIP_MARKER = "/skip"
-CROSS_MIN_WORDS_SLOTS = 20  # an answer this long may complete another topic by its slots
-CROSS_MIN_WORDS_KEYWORDS = 40  # ... or, for slot-less topics, by two of its keywords
-BROAD_TOPIC = "project_essence"  # its answer is a summary and may cover other topics
-_MONEY_DEFAULT = {"co_funding": "co_funding_amount", "budget_breakdown": ""}
-# slots that describe another slot and follow it when an answer settles that slot
-_COMPANIONS = {
-    "beneficiaries": ("beneficiary_group", "age_range"),
-    "duration_months": ("start_month",),
-}
 _WORD = re.compile(r"\w+")
+
+FactsReader = Callable[[str, str, "str | None"], AnswerFacts]  # (text, lang, asked) → facts
 
 
 def evaluate(rp: ReferencePoint, text: str, slots: dict[str, Any]) -> tuple[bool, list[str]]:
@@ -52,51 +49,21 @@ def evaluate(rp: ReferencePoint, text: str, slots: dict[str, Any]) -> tuple[bool
     return not missing, missing
 
 
-def covers(rp: ReferencePoint, extraction: Extraction, text: str, *, broad: bool) -> bool:
-    """Whether an answer given to another topic is substantive enough to complete ``rp`` too.
-
-    ``broad`` says the answer was a summary (the project essence) or carries several facts at
-    once; only such answers complete other topics by their slots (a project title is explicit
-    enough on its own). Slot-less topics need their first keyword (the anchor) and another one.
-    """
-    rule = rp.completeness
-    if rule.required_slots:
-        if extraction.words < CROSS_MIN_WORDS_SLOTS:
-            return False
-        if not broad and set(rule.required_slots) != {"project_title"}:
-            return False
-        if not all(slot in extraction.slots for slot in rule.required_slots):
-            return False
-        return evaluate(rp, text, extraction.slots)[0]
-    if not rule.keywords or extraction.words < CROSS_MIN_WORDS_KEYWORDS:
-        return False
-    hits = _keyword_hits(tuple(k for k in rule.keywords if len(k) >= 4), text)
-    return rule.keywords[0] in hits and len(hits) >= 2 and evaluate(rp, text, extraction.slots)[0]
-
-
-def _is_broad(rp: ReferencePoint, extraction: Extraction) -> bool:
-    facts = set(extraction.slots) - {"beneficiary_group", "age_range", "start_month"}
-    return rp.id == BROAD_TOPIC or len(facts) >= 3
-
-
 def _keyword_hits(keywords: tuple[str, ...], text: str) -> set[str]:
     low = text.lower()
     return {k for k in keywords if k in low}
 
 
-def _fallback_slots(rp_id: str, answer: str, extraction: Extraction) -> None:
-    """Topic-specific readings of a short direct answer (a bare title is the title)."""
-    if rp_id == "project_title" and "project_title" not in extraction.slots:
-        first = answer.strip().split("\n")[0].strip(" «»\"“”'.!")
-        if 3 <= len(first) <= 150 and len(first.split()) <= 15 and not extraction.unsure:
-            extraction.slots["project_title"] = first
+def _legacy_reader(text: str, lang: str, asked: str | None) -> AnswerFacts:
+    return legacy_facts(text, lang, asked)
 
 
-def recompute(pack: ContentPack, state: InterviewState) -> None:
-    """Rebuild topics, slots, name, level and project type from the turns."""
+def recompute(pack: ContentPack, state: InterviewState, *,
+              read: FactsReader | None = None) -> None:
+    """Rebuild topics, slots, name, level and project type from the turns and their facts."""
+    reader = read or _legacy_reader
     topics = {rp.id: TopicState() for rp in pack.reference_points}
-    slots: dict[str, Any] = {}
-    owned: set[str] = set()  # slots set by an answer to the topic that requires them
+    answers: list[tuple[str | None, AnswerFacts]] = []
     texts: list[str] = []
     skipped_last: dict[str, bool] = {}
     for turn in state.turns:
@@ -106,7 +73,6 @@ def recompute(pack: ContentPack, state: InterviewState) -> None:
         rp_id = turn.reference_point
         if rp_id is None or rp_id not in topics:
             continue
-        rp = pack.point(rp_id)
         topic = topics[rp_id]
         topic.asked += 1
         if turn.kind == "followup":
@@ -117,38 +83,27 @@ def recompute(pack: ContentPack, state: InterviewState) -> None:
             skipped_last[rp_id] = True
             continue
         skipped_last[rp_id] = False
-        answer = turn.answer
-        texts.append(answer)
-        default = _MONEY_DEFAULT.get(rp_id, "requested_amount")
-        extraction = analyze(answer, state.lang, default_money=default)
-        _fallback_slots(rp_id, answer, extraction)
-        topic.answers.append(answer)
-        covered = [rp]
-        broad = _is_broad(rp, extraction)
-        for other in pack.reference_points:
-            if other.id == rp_id or skipped_last.get(other.id):
-                continue
-            other_topic = topics[other.id]
-            if other_topic.covered_by_turn is not None:
-                continue
-            if covers(other, extraction, answer, broad=broad):
-                other_topic.answers.append(answer)
-                other_topic.covered_by_turn = turn.index
-                covered.append(other)
-        direct = {slot for c in covered for slot in c.completeness.required_slots}
-        direct |= {extra for slot in direct for extra in _COMPANIONS.get(slot, ())}
-        for slot, value in extraction.slots.items():
-            # an answer to the topic that needs a slot wins; otherwise the first mention stays
-            if slot in direct or slot not in slots:
-                slots[slot] = value
-            if slot in direct:
-                owned.add(slot)
-        if topic.covered_by_turn is None and evaluate(rp, "\n".join(topic.answers), slots)[0]:
-            topic.covered_by_turn = turn.index
+        facts = turn.facts if turn.facts is not None else reader(turn.answer, state.lang, rp_id)
+        answers.append((rp_id, facts))
+        topic.last_class = facts.answer_class.value
+        topic.weak += 1  # a direct answer; reset below if the topic ends up complete
+        if not facts.answer_class.is_content:
+            continue
+        texts.append(turn.answer)
+        for sentence in facts.sentences:
+            for served in sentence.topics:
+                target = topics.get(served)
+                if target is None or (served != rp_id and skipped_last.get(served)):
+                    continue
+                if sentence.text not in target.answers:
+                    target.answers.append(sentence.text)
+                if served != rp_id and target.covered_by_turn is None:
+                    target.covered_by_turn = turn.index
+    slots = merge_values(answers)
     # without a name turn, state.name stays as given (a /restart keeps the earlier name)
     for rp in pack.reference_points:
         topic = topics[rp.id]
-        complete, missing = evaluate(rp, "\n".join(topic.answers), slots)
+        complete, missing = evaluate(rp, " ".join(topic.answers), slots)
         if complete:
             topic.status = TopicStatus.COMPLETE
         elif skipped_last.get(rp.id) and not rp.required:
@@ -158,9 +113,12 @@ def recompute(pack: ContentPack, state: InterviewState) -> None:
         else:
             topic.status = TopicStatus.MISSING
         topic.missing = [] if complete else missing
-        if not complete:
+        if complete:
+            topic.weak = 0
+        else:
             topic.covered_by_turn = None
     state.topics = topics
     state.slots = slots
     state.level = infer_level(texts)
     state.project_type = infer_project_type(texts)
+

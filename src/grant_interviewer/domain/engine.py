@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from grant_interviewer.domain.coverage import SKIP_MARKER, recompute
+from grant_interviewer.domain.coverage import SKIP_MARKER, FactsReader, recompute
 from grant_interviewer.domain.model import (
     ContentPack,
     InterviewState,
@@ -31,6 +31,8 @@ from grant_interviewer.domain.model import (
     TopicStatus,
     Turn,
 )
+from grant_interviewer.domain.understanding.facts import AnswerFacts
+from grant_interviewer.domain.understanding.legacy import legacy_facts
 from grant_interviewer.errors import InputError
 
 __all__ = [
@@ -48,6 +50,10 @@ logger = logging.getLogger(__name__)
 
 DEFER_TURNS = 3
 MAX_REQUIRED_SKIPS = 2
+PARK_AFTER_WEAK = 2  # a topic with this many weak answers waits for the end of the interview
+# answers that get a gentle follow-up at once ("не знаю", "писала выше", "а что писать?");
+# a deferral ("потом скажу") parks the topic until the end instead
+_FOLLOW_UP_CLASSES = frozenset({"non_answer", "refers_back", "question_back", "off_topic"})
 EXTRA_PER_TOPIC = 2  # questions added per missing required topic when the person goes on
 
 
@@ -99,9 +105,21 @@ class Progress:
 class InterviewEngine:
     """Plans questions and applies answers for one content pack."""
 
-    def __init__(self, pack: ContentPack, *, max_questions: int | None = None) -> None:
+    def __init__(self, pack: ContentPack, *, max_questions: int | None = None,
+                 read: FactsReader | None = None) -> None:
         self.pack = pack
         self.max_questions = max_questions if max_questions is not None else pack.max_questions
+        self._read = read  # reads an answer stored without facts (None: the legacy reading)
+
+    def recompute(self, state: InterviewState) -> None:
+        """Rebuild the state's coverage from its turns (see :mod:`.coverage`)."""
+        recompute(self.pack, state, read=self._read)
+
+    def read(self, text: str, lang: str, asked: str | None) -> AnswerFacts:
+        """The facts of an answer when the caller did not analyse it (blocking, rules only)."""
+        if self._read is not None:
+            return self._read(text, lang, asked)
+        return legacy_facts(text, lang, asked)
 
     # ------------------------------------------------------------------ lifecycle
     def new_state(self, *, session_id: str, user_id: str) -> InterviewState:
@@ -128,7 +146,7 @@ class InterviewEngine:
     def extend_budget(self, state: InterviewState) -> None:
         """Give the interview room for the required topics still missing, and let topics that
         were asked already (parked after weak answers) be asked once more."""
-        recompute(self.pack, state)
+        self.recompute(state)
         missing = sum(
             1 for rp in self.pack.reference_points
             if rp.required and state.topics[rp.id].status != TopicStatus.COMPLETE
@@ -146,7 +164,7 @@ class InterviewEngine:
         """The next question to ask, or None when the interview is done."""
         if state.status != SessionStatus.ACTIVE:
             return None
-        recompute(self.pack, state)
+        self.recompute(state)
         answered = [t for t in state.turns if t.answer is not None]
         if state.name is None and not any(t.kind == "name" for t in answered):
             return PlannedQuestion(kind="name", reference_point=None)
@@ -157,14 +175,19 @@ class InterviewEngine:
         if last is not None and last.answer != SKIP_MARKER and last.reference_point:
             rp = self.pack.point(last.reference_point)
             topic = state.topics[rp.id]
+            weak = topic.status != TopicStatus.COMPLETE and (
+                topic.status == TopicStatus.PARTIAL or topic.last_class in _FOLLOW_UP_CLASSES)
             if (
-                topic.status == TopicStatus.PARTIAL
+                weak
                 and topic.followups < min(rp.followup_budget, 2)
+                and topic.weak < PARK_AFTER_WEAK + (1 if topic.last_class == "question_back"
+                                                    else 0)
                 and self._room_for(state, asked)
             ):
-                return PlannedQuestion(
-                    kind="followup", reference_point=rp, missing=tuple(topic.missing)
-                )
+                missing = tuple(topic.missing)
+                if topic.last_class in _FOLLOW_UP_CLASSES:
+                    missing = (topic.last_class, *missing)
+                return PlannedQuestion(kind="followup", reference_point=rp, missing=missing)
         candidates = [rp for rp in self.pack.reference_points if self._eligible(state, rp)]
         if not candidates:  # nothing else left: a deferred required topic need not wait longer
             candidates = [
@@ -259,11 +282,12 @@ class InterviewEngine:
         )
         state.turns.append(turn)
         state.updated_at = now
-        recompute(self.pack, state)
+        self.recompute(state)
         return turn
 
     def amend_previous(
-        self, state: InterviewState, text: str, *, now: datetime, message_id: str | None = None
+        self, state: InterviewState, text: str, *, now: datetime, message_id: str | None = None,
+        facts: AnswerFacts | None = None,
     ) -> bool:
         """Append ``text`` to the last answer and drop the pending question, which the person
         had not seen when writing it; False when there is no such answer to extend."""
@@ -276,20 +300,26 @@ class InterviewEngine:
         state.turns.pop()
         previous.answer = f"{previous.answer}\n{text}"
         previous.answered_at = now
-        previous.facts = None  # analysed again as a whole
+        previous.facts = facts if facts is not None else self.read(
+            previous.answer, state.lang, previous.reference_point)
         if message_id is not None:
             previous.message_ids.append(message_id)
         state.updated_at = now
-        recompute(self.pack, state)
+        self.recompute(state)
         return True
 
     def record_answer(
-        self, state: InterviewState, text: str, *, now: datetime, message_id: str | None = None
+        self, state: InterviewState, text: str, *, now: datetime, message_id: str | None = None,
+        facts: AnswerFacts | None = None,
     ) -> AnswerOutcome:
-        """Apply an (already cleaned) answer to the pending turn."""
+        """Apply an (already cleaned) answer to the pending turn, with its facts (analysed by
+        the caller; read with the engine's reader when not given) stored on the turn."""
         pending = state.pending_turn
         if pending is None:
             raise InputError("there is no question waiting for an answer")
+        if pending.kind != "name":
+            pending.facts = facts if facts is not None else self.read(
+                text, state.lang, pending.reference_point)
         if message_id is not None:
             pending.message_ids.append(message_id)
         before = {k: v.status for k, v in state.topics.items()}
@@ -297,7 +327,7 @@ class InterviewEngine:
         pending.answer = text
         pending.answered_at = now
         state.updated_at = now
-        recompute(self.pack, state)
+        self.recompute(state)
         if pending.kind == "name":
             return AnswerOutcome(turn=pending, name=state.name)
         completed = tuple(
@@ -329,7 +359,7 @@ class InterviewEngine:
         pending.answer = SKIP_MARKER
         pending.answered_at = now
         state.updated_at = now
-        recompute(self.pack, state)
+        self.recompute(state)
         if rp.required:
             why = self.pack.phrase("required_why", section=rp.anketa_section)
             return SkipOutcome(skipped=False, reference_point=rp, why=why)
@@ -346,7 +376,7 @@ class InterviewEngine:
         reopened = state.turns[-1]
         reopened.answer = None
         reopened.answered_at = None
-        recompute(self.pack, state)
+        self.recompute(state)
         return reopened
 
     # ------------------------------------------------------------------ reports

@@ -91,6 +91,9 @@ class ReferencePoint:
     followups: tuple[str, ...] = ()
     followup_budget: int = 2
     kb_query: str = ""
+    # Lemmas that mark a sentence as serving this topic ("стоимость", "статья расход*": a
+    # trailing * matches any ending; several words must follow each other). See adapters/nlp.
+    cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,8 @@ class TopicState:
     asked: int = 0
     covered_by_turn: int | None = None  # the turn whose answer covered it, if any
     missing: list[str] = field(default_factory=list)  # what is still lacking (slot names, aspects)
+    weak: int = 0  # direct answers that left it incomplete (non-answers included)
+    last_class: str = ""  # the AnswerClass of the last direct answer
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise to JSON-compatible data."""
@@ -195,6 +200,8 @@ class TopicState:
             "asked": self.asked,
             "covered_by_turn": self.covered_by_turn,
             "missing": list(self.missing),
+            "weak": self.weak,
+            "last_class": self.last_class,
         }
 
     @classmethod
@@ -207,6 +214,8 @@ class TopicState:
             asked=int(data.get("asked", 0)),
             covered_by_turn=data.get("covered_by_turn"),
             missing=list(data.get("missing") or []),
+            weak=int(data.get("weak", 0)),
+            last_class=str(data.get("last_class", "")),
         )
 
 

@@ -118,7 +118,8 @@ _RP_REQUIRED = (
     "id", "title", "description", "priority", "anketa_section", "hint", "example", "questions",
     "followups",
 )
-_RP_KEYS = {*_RP_REQUIRED, "required", "completeness", "depends_on", "followup_budget", "kb_query"}
+_RP_KEYS = {*_RP_REQUIRED, "required", "completeness", "depends_on", "followup_budget", "kb_query",
+            "cues"}
 _COMPLETENESS_KEYS = {"min_chars", "min_words", "required_slots", "keywords"}
 _PACK_FILES = {"ru": "fpg-ru.yaml", "en": "fpg-en.yaml"}
 
@@ -266,6 +267,9 @@ def _point(raw: Any, index: int, source: str) -> ReferencePoint:
     kb_query = raw.get("kb_query", "")
     if not isinstance(kb_query, str):
         raise ContentError(f"{where}: kb_query must be a string")
+    cues = raw.get("cues") or []
+    if not isinstance(cues, list) or not all(isinstance(c, str) and c.strip() for c in cues):
+        raise ContentError(f"{where}: cues must be a list of non-empty strings")
     return ReferencePoint(
         id=rp_id,
         title=_text(raw, "title", where),
@@ -281,6 +285,7 @@ def _point(raw: Any, index: int, source: str) -> ReferencePoint:
         followups=_texts(raw, "followups", where, minimum=1),
         followup_budget=budget,
         kb_query=kb_query.strip() or _text(raw, "title", where),
+        cues=tuple(c.strip().lower().replace("ё", "е") for c in cues),
     )
 
 

@@ -1,0 +1,217 @@
+"""The offline answer analyzer: one answer → :class:`AnswerFacts`, no network, no hub model.
+
+Runs in a worker thread (``asyncio.to_thread``): ~1–5 ms for a short answer, tens of ms for a
+pasted page (``bench/understanding.py`` prints the numbers). The morphology loads in the
+background (:mod:`.resources`); an answer that arrives before it is ready waits at most
+``morph_wait`` seconds and is then read from word forms alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from grant_interviewer.adapters.nlp import lexicon_data as words
+from grant_interviewer.adapters.nlp.classify import classify
+from grant_interviewer.adapters.nlp.lexicon import Lexicon
+from grant_interviewer.adapters.nlp.names import read_orgs_and_title, read_persons
+from grant_interviewer.adapters.nlp.numbers_facts import read_numbers, read_period
+from grant_interviewer.adapters.nlp.places import load_gazetteer, read_places
+from grant_interviewer.adapters.nlp.resources import NlpResources, get_resources
+from grant_interviewer.adapters.nlp.tokens import Sentence, tokenize
+from grant_interviewer.adapters.nlp.topics import TopicCues, assign
+from grant_interviewer.domain.model import ContentPack, InterviewState
+from grant_interviewer.domain.understanding.facts import (
+    AnswerClass,
+    AnswerFacts,
+    Count,
+    Money,
+    Period,
+    SentenceTopics,
+    Share,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_ANALYZED_CHARS = 8_000  # a longer paste is read in its first part (facts come early)
+_TITLE_PREFIXES = ("название проекта", "проект называется", "называется", "название",
+                   "рабочее название", "назовем", "назвали", "project title",
+                   "the project is called",
+                   "it is called", "called", "title")
+
+
+class OfflineAnalyzer:
+    """Implements the ``AnswerAnalyzer`` port with razdel, pymorphy3, number-parser, rapidfuzz."""
+
+    name = "offline"
+
+    def __init__(self, pack_loader: Callable[[str], ContentPack], *,
+                 resources: NlpResources | None = None, morph_wait: float = 2.0) -> None:
+        self._packs = pack_loader
+        self._resources = resources or get_resources()
+        self._morph_wait = morph_wait
+        self._cues: dict[str, TopicCues] = {}
+
+    def start(self) -> None:
+        """Begin loading the morphology in the background (instant, idempotent)."""
+        self._resources.start()
+
+    def status(self) -> dict[str, Any]:
+        """Readiness of the models."""
+        return self._resources.status()
+
+    def read_sync(self, text: str, lang: str, asked: str | None) -> AnswerFacts:
+        """``analyze_sync`` in the engine's reader signature (answers stored without facts)."""
+        return self.analyze_sync(text, lang=lang, asked=asked)
+
+    async def analyze(self, text: str, *, lang: str, asked: str | None,
+                      state: InterviewState) -> AnswerFacts:
+        """The facts of one answer, computed in a worker thread."""
+        return await asyncio.to_thread(self.analyze_sync, text, lang=lang, asked=asked)
+
+    def analyze_sync(self, text: str, *, lang: str, asked: str | None) -> AnswerFacts:
+        """The facts of one answer (blocking: call from a worker thread)."""
+        if self._resources.morph is None:
+            self._resources.wait(self._morph_wait)
+        lexicon = _lexicon(self._resources.morph)
+        load_gazetteer(lexicon)
+        cues = self._cues.get(lang)
+        if cues is None:
+            cues = self._cues[lang] = TopicCues(self._packs(lang))
+        return analyze_text(text[:MAX_ANALYZED_CHARS], lang=lang, asked=asked, lexicon=lexicon,
+                            cues=cues)
+
+
+@lru_cache(maxsize=4)
+def _lexicon(morph: Any) -> Lexicon:
+    return Lexicon(morph)
+
+
+def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
+                 cues: TopicCues) -> AnswerFacts:
+    """The pure reading of one answer (see :class:`OfflineAnalyzer`)."""
+    sentences = tokenize(text, lang, lexicon)
+    money: list[Money] = []
+    shares: list[Share] = []
+    counts: list[tuple[int, Count]] = []
+    periods: list[Period] = []
+    fact_topics: dict[int, set[str]] = {}
+    for sentence in sentences:
+        numbers = read_numbers(sentence, asked=asked)
+        topics = fact_topics.setdefault(sentence.index, set())
+        for amount in numbers.money:
+            money.append(amount)
+            topics.add({"co_funding": "co_funding", "item": "budget_breakdown"}.get(
+                amount.role, "budget_total"))
+        for share in numbers.shares:
+            shares.append(share)
+            if share.role == "co_funding":
+                topics.add("co_funding")
+        counts.extend((sentence.index, c) for c in numbers.counts)
+        period = read_period(sentence, numbers.years)
+        for found in [*numbers.periods, *([period] if period else [])]:
+            periods.append(found)
+            topics.add("timeline")
+    place = read_places(sentences, lexicon)
+    if place is not None:
+        for sentence in sentences:
+            if read_places([sentence], lexicon) is not None:
+                fact_topics.setdefault(sentence.index, set()).add("geography")
+    persons = read_persons(sentences)
+    orgs, title = read_orgs_and_title(sentences, asked=asked)
+    main = _main_count([c for _, c in counts], asked=asked)
+    final_counts = tuple(
+        Count(**{**c.__dict__, "main": c is main}) for _, c in counts
+    )
+    for index, count in counts:
+        if count is main:
+            fact_topics.setdefault(index, set()).add("target_audience")
+    has_facts = bool(money or shares or periods or place or title
+                     or any(c.of in words.PEOPLE for c in final_counts))
+    word_tokens = [t for s in sentences for t in s.tokens if t.text.isalpha()]
+    unknown = sum(1 for t in word_tokens if not _known(t.text, lexicon))
+    answer_class, confidence = classify(text, has_facts=has_facts, unknown_words=unknown,
+                                        words=len(word_tokens))
+    if answer_class.is_content and asked == "project_title" and title is None:
+        title = _bare_title(text)
+    if title is not None and answer_class.is_content:
+        for sentence in sentences:
+            if title in sentence.text:
+                fact_topics.setdefault(sentence.index, set()).add("project_title")
+    if answer_class == AnswerClass.CORRECTION:
+        money, final_counts = _corrected(money), _corrected_counts(final_counts)
+    assigned = assign(sentences, cues, fact_topics, asked=asked, content=answer_class.is_content)
+    if not answer_class.is_content:
+        return AnswerFacts(answer_class=answer_class, class_confidence=confidence,
+                           sentences=tuple(SentenceTopics(t, ()) for t, _ in assigned))
+    return AnswerFacts(
+        answer_class=answer_class,
+        class_confidence=confidence,
+        sentences=tuple(SentenceTopics(text=t, topics=topics) for t, topics in assigned),
+        money=tuple(money),
+        shares=tuple(shares),
+        counts=final_counts,
+        periods=tuple(periods),
+        places=(place,) if place else (),
+        orgs=tuple(orgs),
+        persons=tuple(persons),
+        title=title,
+    )
+
+
+def _known(word: str, lexicon: Lexicon) -> bool:
+    if any("а" <= ch <= "я" for ch in word.lower()):
+        return lexicon.info(word).known or not lexicon.has_morphology
+    vowels = sum(1 for ch in word.lower() if ch in "aeiouy")
+    return vowels > 0 and not (len(word) >= 4 and vowels == 1 and word.lower() in (
+        "asdf", "qwer", "zxcv", "sdfg", "hjkl", "fdsa"))
+
+
+def _main_count(counts: list[Count], *, asked: str | None) -> Count | None:
+    """The project's main target group: people, not spectators or the team, first mentioned."""
+    people = [c for c in counts if c.of in words.PEOPLE]
+    if not people:
+        return None
+    participants = [c for c in people if c.of not in words.AUDIENCE and c.of not in words.TEAM]
+    if participants:
+        return participants[0]
+    if asked == "target_audience":
+        return people[0]
+    return None
+
+
+def _corrected(money: list[Money]) -> list[Money]:
+    """In a correction ("не 300, а 350 тысяч") the last amount of each role stands."""
+    last: dict[str, Money] = {}
+    for amount in money:
+        last[amount.role] = amount
+    return list(last.values())
+
+
+def _corrected_counts(counts: tuple[Count, ...]) -> tuple[Count, ...]:
+    if len(counts) < 2:
+        return counts
+    corrected = counts[-1]
+    return (Count(**{**corrected.__dict__, "main": True}),)
+
+
+def _bare_title(text: str) -> str | None:
+    """A direct answer to "what is the project called?": the first line, cue words dropped."""
+    first = text.strip().split("\n")[0].strip()
+    lowered = first.lower()
+    for prefix in _TITLE_PREFIXES:
+        if lowered.startswith(prefix):
+            first = first[len(prefix):].lstrip(" :—–-")
+            break
+    first = first.strip(" «»\"“”'.!")
+    if 2 <= len(first) <= 150 and len(first.split()) <= 15:
+        return first
+    return None
+
+
+def sentences_of(text: str, lang: str, lexicon: Lexicon) -> list[Sentence]:
+    """The tokenised sentences of a text (for tests and benchmarks)."""
+    return tokenize(text, lang, lexicon)

@@ -1,0 +1,142 @@
+"""Places: federal subjects and settlements, normalised with a gazetteer.
+
+The gazetteer (``content/geo/ru.yaml``: every federal subject with its aliases, and settlements
+mapped to their subject) is data, indexed once per process by lemma keys, so "в Кемерове",
+"Томской области" and "Екатеринбурге" find "Кемерово", "Томская область", "Екатеринбург" through
+pymorphy3 instead of inflection patterns. A capitalised ``Geox`` word after a place word
+("в Асино", "село Чикола") that the gazetteer lacks is still kept as a settlement.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from importlib import resources as importlib_resources
+from typing import Any
+
+from grant_interviewer.adapters.nlp import lexicon_data as words
+from grant_interviewer.adapters.nlp.lexicon import Lexicon
+from grant_interviewer.adapters.nlp.tokens import Sentence
+from grant_interviewer.domain.understanding.facts import Place
+
+logger = logging.getLogger(__name__)
+
+MAX_WORDS = 4  # the longest name looked up ("Ханты-Мансийский автономный округ — Югра")
+
+
+@dataclass
+class Gazetteer:
+    """Lemma-key indexes of subjects and settlements."""
+
+    subjects: dict[str, str] = field(default_factory=dict)  # key → official subject name
+    settlements: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # → (name, subj)
+    capitals: dict[str, str] = field(default_factory=dict)  # subject → capital
+
+    def key(self, lexicon: Lexicon, text: str) -> str:
+        """The lookup key of a name: the lemmas of its words."""
+        from razdel import tokenize
+
+        return " ".join(lexicon.lemma(t.text) for t in tokenize(text) if t.text.isalnum()
+                        or "-" in t.text)
+
+
+_CACHE: dict[bool, Gazetteer] = {}
+_LOCK = threading.Lock()
+
+
+def load_gazetteer(lexicon: Lexicon) -> Gazetteer:
+    """The gazetteer indexed with ``lexicon`` (built once per process and morphology state)."""
+    with _LOCK:
+        cached = _CACHE.get(lexicon.has_morphology)
+        if cached is not None:
+            return cached
+        gazetteer = _build(lexicon)
+        _CACHE[lexicon.has_morphology] = gazetteer
+        return gazetteer
+
+
+def _build(lexicon: Lexicon) -> Gazetteer:
+    import yaml
+
+    gazetteer = Gazetteer()
+    try:
+        text = (importlib_resources.files("grant_interviewer.content") / "geo" / "ru.yaml"
+                ).read_text(encoding="utf-8")
+        data: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader",
+                                                              yaml.SafeLoader)) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        logger.warning("gazetteer unavailable (%s); places are kept as written", exc)
+        return gazetteer
+    for subject in data.get("subjects") or []:
+        name = str(subject["name"])
+        for alias in [name, *(subject.get("aliases") or []), subject.get("en") or ""]:
+            if alias:
+                gazetteer.subjects.setdefault(gazetteer.key(lexicon, str(alias)), name)
+        if subject.get("capital"):
+            gazetteer.capitals[name] = str(subject["capital"])
+    for settlement, subject_name in (data.get("settlements") or {}).items():
+        gazetteer.settlements.setdefault(gazetteer.key(lexicon, str(settlement)),
+                                         (str(settlement), str(subject_name)))
+    for settlement in (data.get("ambiguous") or {}):
+        gazetteer.settlements.setdefault(gazetteer.key(lexicon, str(settlement)),
+                                         (str(settlement), None))
+    gazetteer.subjects.pop("", None)
+    gazetteer.settlements.pop("", None)
+    return gazetteer
+
+
+def read_places(sentences: list[Sentence], lexicon: Lexicon) -> Place | None:
+    """The subject and settlements named in an answer (None when it names no place)."""
+    gazetteer = load_gazetteer(lexicon)
+    subjects: list[str] = []
+    settlements: list[str] = []
+    settlement_subjects: list[str] = []
+    for sentence in sentences:
+        tokens = sentence.tokens
+        i = 0
+        while i < len(tokens):
+            matched = 0
+            for size in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
+                window = [t for t in tokens[i:i + size]]
+                if not window[0].text[:1].isupper() and not (
+                        size > 1 and window[-1].lemma in ("область", "край", "округ",
+                                                          "республика")):
+                    continue
+                key = " ".join(t.lemma for t in window if t.text.isalnum() or "-" in t.text)
+                if key in gazetteer.subjects:
+                    _add(subjects, gazetteer.subjects[key])
+                    matched = size
+                    break
+                if key in gazetteer.settlements and window[0].text[:1].isupper():
+                    name, subject = gazetteer.settlements[key]
+                    _add(settlements, name)
+                    if subject:
+                        settlement_subjects.append(subject)
+                    matched = size
+                    break
+            if matched:
+                i += matched
+                continue
+            token = tokens[i]
+            if ("Geox" in token.tags and token.text[:1].isupper() and i > 0
+                    and tokens[i - 1].lemma in words.PLACE_PREPOSITIONS and len(token.text) > 2):
+                _add(settlements, token.lemma[:1].upper() + token.lemma[1:])
+            i += 1
+    if not subjects and not settlements:
+        return None
+    subject = subjects[0] if subjects else None
+    if subject is None and settlement_subjects and len(set(settlement_subjects)) == 1:
+        subject = settlement_subjects[0]
+    elif subject is None and settlement_subjects:
+        subject = max(set(settlement_subjects), key=settlement_subjects.count)
+    # A federal city is its own subject and its own settlement.
+    if subject in ("Москва", "Санкт-Петербург", "Севастополь") and subject not in settlements:
+        settlements.insert(0, subject)
+    return Place(subject=subject, settlements=tuple(settlements),
+                 confidence=0.95 if subjects or settlement_subjects else 0.6)
+
+
+def _add(items: list[str], value: str) -> None:
+    if value not in items:
+        items.append(value)

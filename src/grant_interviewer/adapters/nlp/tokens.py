@@ -1,0 +1,97 @@
+"""Sentences and tokens of an answer, with number words turned into digits.
+
+``razdel`` splits sentences and tokens; ``number-parser`` rewrites number words ("двести" → 200,
+"триста тысяч" → 300000) sentence by sentence, only where a number word occurs (it costs ~3 ms a
+sentence). It leaves "полтора"/"полторы"/"пол" and "с половиной" alone, which the quantity reader
+(:mod:`.quantities`) applies to the number that follows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from grant_interviewer.adapters.nlp.lexicon import Lexicon
+
+# Stems of number words: a sentence without any of them skips number-parser.
+_NUMBER_STEMS = (
+    "од", "дв", "тр", "четыр", "пят", "шест", "сем", "восем", "девят", "десят", "сорок",
+    "девяност", "сто", "сот", "тысяч", "миллион", "миллиард",
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    "hundred", "thousand", "million", "dozen",
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token of the (number-normalised) text."""
+
+    text: str
+    lower: str
+    lemma: str
+    tags: frozenset[str]
+    sentence: int  # index of its sentence
+    space_before: bool  # whitespace separates it from the previous token
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: its original text and its tokens."""
+
+    index: int
+    text: str
+    tokens: tuple[Token, ...]
+
+
+def _has_number_words(text: str) -> bool:
+    return any(w.lower().startswith(_NUMBER_STEMS) for w in _WORD.findall(text))
+
+
+@lru_cache(maxsize=4096)
+def _numbers_to_digits(text: str, lang: str) -> str:
+    from number_parser import parse
+
+    try:
+        return str(parse(text, language="en" if lang == "en" else "ru"))
+    except Exception:  # the parser is a best effort: an odd text keeps its words
+        return text
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` (razdel), line breaks and list markers also ending one."""
+    from razdel import sentenize
+
+    out: list[str] = []
+    for line in re.split(r"\n+|(?:^|\s)(?=\d\)\s)", text):
+        line = line.strip(" \t-–—•*")
+        if not line:
+            continue
+        out.extend(s.text.strip() for s in sentenize(line) if s.text.strip())
+    return out
+
+
+def tokenize(text: str, lang: str, lexicon: Lexicon) -> list[Sentence]:
+    """Sentences of ``text`` with their tokens (number words as digits)."""
+    from razdel import tokenize as razdel_tokenize
+
+    sentences: list[Sentence] = []
+    for index, raw in enumerate(split_sentences(text)):
+        normalised = _numbers_to_digits(raw, lang) if _has_number_words(raw) else raw
+        tokens: list[Token] = []
+        previous_stop = 0
+        for piece in razdel_tokenize(normalised):
+            info = lexicon.info(piece.text)
+            tokens.append(Token(
+                text=piece.text,
+                lower=piece.text.lower().replace("ё", "е"),
+                lemma=info.lemma,
+                tags=info.tags,
+                sentence=index,
+                space_before=piece.start > previous_stop,
+            ))
+            previous_stop = piece.stop
+        sentences.append(Sentence(index=index, text=raw, tokens=tuple(tokens)))
+    return sentences

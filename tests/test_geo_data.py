@@ -33,8 +33,8 @@ def subject_names(geo: dict[str, Any]) -> set[str]:
 
 
 def test_top_level_keys(geo: dict[str, Any]) -> None:
-    """The file has exactly the three documented sections."""
-    assert set(geo) == {"subjects", "settlements", "ambiguous"}
+    """The file has exactly the documented sections."""
+    assert set(geo) == {"subjects", "settlements", "ambiguous", "common_words"}
 
 
 def test_subject_count(geo: dict[str, Any]) -> None:
@@ -114,6 +114,13 @@ def test_ambiguous_entries(geo: dict[str, Any], subject_names: set[str]) -> None
 def test_no_settlement_is_also_ambiguous(geo: dict[str, Any]) -> None:
     """A name is either a settlement or ambiguous, never both."""
     assert set(geo["settlements"]) & set(geo["ambiguous"]) == set()
+
+
+def test_common_words_are_places(geo: dict[str, Any]) -> None:
+    """Every common-word entry is a listed settlement or ambiguous name, listed once."""
+    words = geo["common_words"]
+    assert len(set(words)) == len(words)
+    assert set(words) <= set(geo["settlements"]) | set(geo["ambiguous"])
 
 
 @pytest.mark.parametrize(

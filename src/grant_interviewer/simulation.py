@@ -82,7 +82,8 @@ def load_persona(path: Path, *, known_ids: Collection[str] | None = None) -> Per
         raise ContentError(f"persona file is not valid YAML: {path}: {exc}") from exc
     if not isinstance(data, dict):
         raise ContentError(f"persona file must be a YAML mapping with name/lang/answers: {path}")
-    unknown_keys = sorted(set(data) - {"name", "lang", "answers", "default", "description", "expect"})
+    allowed = {"name", "lang", "answers", "default", "description", "expect"}
+    unknown_keys = sorted(set(data) - allowed)
     if unknown_keys:
         raise ContentError(f"persona {path}: unknown keys {unknown_keys}")
     name = data.get("name")

@@ -12,7 +12,7 @@ from persona_expect import EXPECT_KEYS, PERSONAS, load_expect, mismatches
 
 NEW_PERSONAS = (
     "terse_rural_ru", "numbers_mixed_ru", "evasive_ru", "expert_paste_ru", "typos_ru",
-    "elderly_tatarstan_ru", "sports_dagestan_ru", "cooperative_en",
+    "elderly_tatarstan_ru", "sports_dagestan_ru", "cooperative_en", "refers_back_ru",
 )
 QUESTION_BOUNDS = {14, 18, 26}
 

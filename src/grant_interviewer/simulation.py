@@ -3,7 +3,8 @@
 A persona (YAML) has ``name``, ``lang``, ``answers: {REFERENCE_POINT_ID: [first answer, answer to a
 follow-up, ...]}`` and ``default`` (said when asked about anything it has no answer left for). The
 simulator answers each question with the next unused answer for the reference point the question
-targets, and the name question with ``name``.
+targets, and the name question with ``name``. An optional ``expect`` mapping (the values the
+finished anketa must hold, read by tests) is accepted and ignored here.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def load_persona(path: Path, *, known_ids: Collection[str] | None = None) -> Per
         raise ContentError(f"persona file is not valid YAML: {path}: {exc}") from exc
     if not isinstance(data, dict):
         raise ContentError(f"persona file must be a YAML mapping with name/lang/answers: {path}")
-    unknown_keys = sorted(set(data) - {"name", "lang", "answers", "default", "description"})
+    allowed = {"name", "lang", "answers", "default", "description", "expect"}
+    unknown_keys = sorted(set(data) - allowed)
     if unknown_keys:
         raise ContentError(f"persona {path}: unknown keys {unknown_keys}")
     name = data.get("name")

@@ -34,7 +34,7 @@ def subject_names(geo: dict[str, Any]) -> set[str]:
 
 def test_top_level_keys(geo: dict[str, Any]) -> None:
     """The file has exactly the documented sections."""
-    assert set(geo) == {"subjects", "settlements", "ambiguous", "common_words"}
+    assert set(geo) == {"subjects", "settlements", "settlements_en", "ambiguous", "common_words"}
 
 
 def test_subject_count(geo: dict[str, Any]) -> None:
@@ -101,6 +101,19 @@ def test_capitals_are_settlements(geo: dict[str, Any]) -> None:
         if geo["settlements"].get(subject["capital"]) != subject["name"]
     }
     assert wrong == {}
+
+
+def test_settlements_en_map_to_settlements(geo: dict[str, Any]) -> None:
+    """Every English settlement name maps to a listed settlement, and known ones map right."""
+    english = geo["settlements_en"]
+    assert len(english) >= 400
+    assert all(isinstance(name, str) and name.strip() for name in english)
+    assert {e: r for e, r in english.items() if r not in geo["settlements"]} == {}
+    assert english["Yekaterinburg"] == english["Ekaterinburg"] == "Екатеринбург"
+    assert english["St. Petersburg"] == english["Saint Petersburg"] == "Санкт-Петербург"
+    assert english["Nizhniy Novgorod"] == "Нижний Новгород"
+    assert english["Yelabuga"] == "Елабуга"
+    assert english["Seversk"] == "Северск"
 
 
 def test_ambiguous_entries(geo: dict[str, Any], subject_names: set[str]) -> None:

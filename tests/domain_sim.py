@@ -13,6 +13,7 @@ from grant_interviewer.domain.engine import InterviewEngine
 from grant_interviewer.domain.model import InterviewState, KnowledgeChunk, QuestionRequest
 from grant_interviewer.domain.packs import load_pack
 from grant_interviewer.domain.template_writer import TemplateWriter
+from nlp_reader import offline_reader
 
 PERSONAS = Path(__file__).resolve().parents[1] / "examples" / "personas"
 START = datetime(2025, 6, 1, 10, 0, tzinfo=UTC)
@@ -48,7 +49,8 @@ def simulate(
 ) -> SimResult:
     """Loop plan_next → compose → ask → record_answer until the engine has nothing to ask."""
     data = load_persona(persona) if isinstance(persona, str) else persona
-    engine = InterviewEngine(load_pack(data["lang"]), max_questions=max_questions)
+    engine = InterviewEngine(load_pack(data["lang"]), max_questions=max_questions,
+                             read=offline_reader())
     writer = TemplateWriter()
     state = engine.new_state(session_id=session_id, user_id="u1")
     used: dict[str, int] = {}

@@ -19,6 +19,7 @@ from grant_interviewer.domain.model import (
 from grant_interviewer.domain.packs import load_pack
 from grant_interviewer.domain.template_writer import TemplateWriter
 from grant_interviewer.errors import InputError
+from nlp_reader import offline_reader
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 ESSENCE = (
@@ -39,7 +40,7 @@ REQUIRED_RU = [rp.id for rp in load_pack("ru").reference_points if rp.required]
 
 
 def _engine(lang: str = "ru", **kwargs: int) -> InterviewEngine:
-    return InterviewEngine(load_pack(lang), **kwargs)  # type: ignore[arg-type]
+    return InterviewEngine(load_pack(lang), read=offline_reader(), **kwargs)  # type: ignore[arg-type]
 
 
 def _ask_next(engine: InterviewEngine, state: InterviewState) -> str | None:
@@ -69,7 +70,8 @@ def test_cooperative_persona_completes_every_required_topic_within_budget() -> N
     assert state.slots["requested_amount"] == {"amount": 1_500_000.0, "currency": "RUB"}
     assert state.slots["duration_months"] == 12
     assert state.slots["beneficiaries"] == 120
-    assert "Кемерово" in state.slots["region"]
+    assert state.slots["region"] == "Кемеровская область"
+    assert "Кемерово" in state.slots["settlements"]
     assert state.slots["project_title"] == "Точка роста"
     assert state.name == "Анна Петровна"
     assert state.status == SessionStatus.FINISHED
@@ -232,7 +234,7 @@ def test_back_reopens_previous_answer_and_recomputes() -> None:
     state = _named_state(engine)
     _ask_next(engine, state)
     engine.record_answer(state, ESSENCE, now=NOW)
-    assert state.slots["region"] == "Кемерово"
+    assert state.slots["region"] == "Кемеровская область"
     assert state.topics["geography"].status == TopicStatus.COMPLETE
     _ask_next(engine, state)
     turns_before = len(state.turns)
@@ -245,7 +247,7 @@ def test_back_reopens_previous_answer_and_recomputes() -> None:
     engine.record_answer(
         state, ESSENCE.replace("подростков", "пенсионеров").replace("Кемерове", "Туле"), now=NOW
     )
-    assert state.slots["region"] == "Тула"
+    assert state.slots["region"] == "Тульская область" and state.slots["settlements"] == ["Тула"]
 
 
 def test_back_on_first_question_returns_none_and_back_to_name_clears_it() -> None:

@@ -16,6 +16,7 @@ from grant_interviewer.domain.model import (
 from grant_interviewer.domain.packs import load_pack
 from grant_interviewer.domain.template_writer import TemplateWriter, format_amount, tip_from
 from grant_interviewer.ports import QuestionWriter
+from nlp_reader import offline_reader
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 CHUNK = KnowledgeChunk(
@@ -34,7 +35,7 @@ CHUNK = KnowledgeChunk(
 
 
 def _state(level: UserLevel = UserLevel.INTERMEDIATE, name: str | None = "Анна") -> InterviewState:
-    engine = InterviewEngine(load_pack("ru"))
+    engine = InterviewEngine(load_pack("ru"), read=offline_reader())
     state = engine.new_state(session_id="writer-test", user_id="u1")
     state.name = name
     state.level = level
@@ -114,7 +115,7 @@ def test_repeated_plan_gets_a_different_text() -> None:
     """Asking the same topic again (e.g. after a deferred skip) never reuses an earlier text."""
     state = _state()
     pack = load_pack("ru")
-    engine = InterviewEngine(pack)
+    engine = InterviewEngine(pack, read=offline_reader())
     seen = set()
     for _ in range(6):
         text = _compose(state, "goal")
@@ -160,7 +161,7 @@ def test_tip_comes_from_the_highest_scoring_chunk() -> None:
 def test_english_followup_names_missing_slots_in_english() -> None:
     """The English pack words the missing slots in English."""
     pack = load_pack("en")
-    state = InterviewEngine(pack).new_state(session_id="en", user_id="u")
+    state = InterviewEngine(pack, read=offline_reader()).new_state(session_id="en", user_id="u")
     plan = PlannedQuestion("followup", pack.point("budget_total"), ("requested_amount",))
     text = TemplateWriter().compose(QuestionRequest(plan, state, pack))
     assert "Still missing: the amount you request from the foundation (in rubles)." in text
@@ -178,7 +179,7 @@ def test_a_tip_already_shown_is_not_repeated() -> None:
         score=0.80,
     )
     pack = load_pack("ru")
-    engine = InterviewEngine(pack)
+    engine = InterviewEngine(pack, read=offline_reader())
     state = _state()
     first = _compose(state, "results", context=(CHUNK, other))
     engine.ask(state, PlannedQuestion("topic", pack.point("results"), ()), first, now=NOW)

@@ -127,7 +127,7 @@ async def test_finish_early_asks_to_confirm_then_exports_and_lists_what_is_missi
     assert engine.pack.point("budget_total").title in reply.missing
     # The reply sums up what was collected (the essence named the club and the city).
     assert "Ключевые параметры:" in reply.text
-    assert "Название проекта: Точка роста" in reply.text and "Регион: Кемерово" in reply.text
+    assert "Название проекта: Точка роста" in reply.text and "Регион: Кемеровская область" in reply.text
     assert "Опыт заявителя" not in reply.text  # inferences are not shown back as facts
     assert "не хватает" in reply.text.lower()
     later = await app.service.handle("s5", "ещё один ответ")
@@ -271,7 +271,7 @@ async def test_summary_does_not_state_a_guessed_title_as_a_fact(app: App) -> Non
     done = await app.service.handle("t1", "/finish confirm")
     title = app.service.engine("ru").pack.point("project_title").title
     assert f"{title}: Точка роста" not in done.text and title in done.missing
-    assert "Регион: Кемерово" in done.text  # facts stated in the answer are summed up
+    assert "Регион: Кемеровская область" in done.text  # facts stated are summed up
 
 
 async def test_a_storage_failure_mid_interview_is_a_polite_reply_and_loses_nothing(

@@ -27,8 +27,8 @@ from grant_interviewer.settings import Settings
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from grant_interviewer.domain.model import ContentPack
     from grant_interviewer.adapters.embeddings.manager import ModelSpec
+    from grant_interviewer.domain.model import ContentPack
 
 logger = logging.getLogger(__name__)
 

@@ -36,9 +36,9 @@ from grant_interviewer.domain.model import (
     utcnow,
 )
 from grant_interviewer.domain.template_writer import TemplateWriter
+from grant_interviewer.domain.understanding.facts import AnswerFacts
 from grant_interviewer.domain.validation import AnswerRejected, clean_answer
 from grant_interviewer.errors import GrantInterviewerError, SessionNotFoundError
-from grant_interviewer.domain.understanding.facts import AnswerFacts
 from grant_interviewer.ports import (
     AnswerAnalyzer,
     QuestionWriter,

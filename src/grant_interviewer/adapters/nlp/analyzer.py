@@ -18,7 +18,7 @@ from grant_interviewer.adapters.nlp import lexicon_data as words
 from grant_interviewer.adapters.nlp.classify import classify
 from grant_interviewer.adapters.nlp.lexicon import Lexicon
 from grant_interviewer.adapters.nlp.names import read_orgs_and_title, read_persons
-from grant_interviewer.adapters.nlp.numbers_facts import read_numbers, read_period
+from grant_interviewer.adapters.nlp.numbers_facts import is_population, read_numbers, read_period
 from grant_interviewer.adapters.nlp.places import load_gazetteer, read_places
 from grant_interviewer.adapters.nlp.resources import NlpResources, get_resources
 from grant_interviewer.adapters.nlp.tokens import Sentence, tokenize
@@ -30,6 +30,7 @@ from grant_interviewer.domain.understanding.facts import (
     Count,
     Money,
     Period,
+    Person,
     SentenceTopics,
     Share,
 )
@@ -96,11 +97,13 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
     sentences = tokenize(text, lang, lexicon)
     money: list[Money] = []
     shares: list[Share] = []
-    counts: list[tuple[int, Count]] = []
+    counts: list[tuple[int, Count, bool]] = []  # sentence, count, participation cue
     periods: list[Period] = []
     fact_topics: dict[int, set[str]] = {}
+    rest_is_co_funding = False
     for sentence in sentences:
-        numbers = read_numbers(sentence, asked=asked)
+        numbers = read_numbers(sentence, asked=asked, lang=lang)
+        rest_is_co_funding |= numbers.rest_is_co_funding
         topics = fact_topics.setdefault(sentence.index, set())
         for amount in numbers.money:
             money.append(amount)
@@ -110,31 +113,39 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
             shares.append(share)
             if share.role == "co_funding":
                 topics.add("co_funding")
-        counts.extend((sentence.index, c) for c in numbers.counts)
+        counts.extend((sentence.index, c, cue)
+                      for c, cue in zip(numbers.counts, numbers.participation, strict=True))
         period = read_period(sentence, numbers.years)
-        for found in [*numbers.periods, *([period] if period else [])]:
+        durations = numbers.periods if _about_the_project_time(sentence, asked, cues) else []
+        for found in [*durations, *([period] if period else [])]:
             periods.append(found)
             topics.add("timeline")
-    place = read_places(sentences, lexicon)
+    names_only = asked in ("project_title", "organization", "team")
+    place = read_places(sentences, lexicon, lang=lang, names_only=names_only)
     if place is not None:
         for sentence in sentences:
-            if read_places([sentence], lexicon) is not None:
+            if read_places([sentence], lexicon, lang=lang, names_only=names_only) is not None:
                 fact_topics.setdefault(sentence.index, set()).add("geography")
-    persons = read_persons(sentences)
-    orgs, title = read_orgs_and_title(sentences, asked=asked)
-    main = _main_count([c for _, c in counts], asked=asked)
+    persons = [p for p in read_persons(sentences, lang=lang)
+               if asked in ("team", None) or _leader_named(sentences, p)]
+    orgs, title = read_orgs_and_title(sentences, asked=asked, lang=lang)
+    if asked in ("partners", "co_funding", "team", "budget_breakdown", "activities"):
+        orgs = []  # organisations named there are partners and venues, not the applicant
+    main = _main_count([(c, cue) for _, c, cue in counts], asked=asked)
     final_counts = tuple(
-        Count(**{**c.__dict__, "main": c is main}) for _, c in counts
+        Count(**{**c.__dict__, "main": c is main}) for _, c, _ in counts
     )
-    for index, count in counts:
+    for index, count, _ in counts:
         if count is main:
             fact_topics.setdefault(index, set()).add("target_audience")
     has_facts = bool(money or shares or periods or place or title
                      or any(c.of in words.PEOPLE for c in final_counts))
     word_tokens = [t for s in sentences for t in s.tokens if t.text.isalpha()]
     unknown = sum(1 for t in word_tokens if not _known(t.text, lexicon))
+    cue_topics = {sentence.index: cues.topics_of(sentence) for sentence in sentences}
+    has_cues = any(cue_topics.values())
     answer_class, confidence = classify(text, has_facts=has_facts, unknown_words=unknown,
-                                        words=len(word_tokens))
+                                        words=len(word_tokens), has_cues=has_cues)
     if answer_class.is_content and asked == "project_title" and title is None:
         title = _bare_title(text)
     if title is not None and answer_class.is_content:
@@ -143,7 +154,9 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
                 fact_topics.setdefault(sentence.index, set()).add("project_title")
     if answer_class == AnswerClass.CORRECTION:
         money, final_counts = _corrected(money), _corrected_counts(final_counts)
-    assigned = assign(sentences, cues, fact_topics, asked=asked, content=answer_class.is_content)
+    extra: dict[str, Any] = {"co_funding_rest": True} if rest_is_co_funding else {}
+    assigned = assign(sentences, cue_topics, fact_topics, asked=asked,
+                      content=answer_class.is_content)
     if not answer_class.is_content:
         return AnswerFacts(answer_class=answer_class, class_confidence=confidence,
                            sentences=tuple(SentenceTopics(t, ()) for t, _ in assigned))
@@ -159,6 +172,7 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
         orgs=tuple(orgs),
         persons=tuple(persons),
         title=title,
+        extra=extra,
     )
 
 
@@ -170,17 +184,48 @@ def _known(word: str, lexicon: Lexicon) -> bool:
         "asdf", "qwer", "zxcv", "sdfg", "hjkl", "fdsa"))
 
 
-def _main_count(counts: list[Count], *, asked: str | None) -> Count | None:
-    """The project's main target group: people, not spectators or the team, first mentioned."""
-    people = [c for c in counts if c.of in words.PEOPLE]
-    if not people:
-        return None
-    participants = [c for c in people if c.of not in words.AUDIENCE and c.of not in words.TEAM]
-    if participants:
-        return participants[0]
+def _main_count(counts: list[tuple[Count, bool]], *, asked: str | None) -> Count | None:
+    """The project's main target group: people, not spectators, the team or a place's
+    population; one with a participation cue ("в проекте будут участвовать 75") first. Outside
+    the audience question only a count with such a cue ("для 200 семей") is the target group."""
+    people = [(c, cue) for c, cue in counts
+              if c.of in words.PEOPLE and (cue or not is_population(c))]
+    participants = [(c, cue) for c, cue in people
+                    if c.of not in words.AUDIENCE and c.of not in words.TEAM]
+    cued = [c for c, cue in participants if cue]
     if asked == "target_audience":
-        return people[0]
-    return None
+        if len(participants) > 1 and cued:
+            return cued[0]
+        if participants:
+            return participants[0][0]
+        return people[0][0] if people else None
+    if asked in ("results", "team", "co_funding", "partners", "problem", "activities",
+                 "sustainability", "info_coverage", "risks", "organization"):
+        return None
+    if cued:
+        return cued[0]
+    return participants[0][0] if participants else None
+
+
+def _about_the_project_time(sentence: Sentence, asked: str | None, cues: TopicCues) -> bool:
+    """Whether a duration in ``sentence`` is the project's ("продлится 12 месяцев"), not a fact
+    about the past ("за два года число правонарушений выросло")."""
+    if asked in ("timeline", "project_essence", None):
+        return True
+    return "timeline" in cues.topics_of(sentence)
+
+
+_LEADER_CUES = ("руководител", "координатор", "директор", "председател", "lead", "head",
+                "coordinator", "director", "manager")
+
+
+def _leader_named(sentences: list[Sentence], person: Person) -> bool:
+    """Whether a sentence names ``person`` as the project's head."""
+    for sentence in sentences:
+        low = sentence.text.lower()
+        if person.first and person.first in sentence.text and any(c in low for c in _LEADER_CUES):
+            return True
+    return False
 
 
 def _corrected(money: list[Money]) -> list[Money]:

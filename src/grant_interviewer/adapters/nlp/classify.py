@@ -24,7 +24,9 @@ NON_ANSWERS = (
     "i don't know", "i dont know", "dont know", "don't know", "dunno", "no idea", "not sure",
     "none", "n/a", "na", "nothing", "no", "not yet", "doesn't matter", "does not matter",
     "no clue", "haven't decided", "have not decided", "not decided yet", "idk", "nope", "yes",
-    "ok", "whatever", "hmm",
+    "ok", "whatever", "hmm", "какая разница", "неизвестно", "test", "тест", "придумайте сами",
+    "хз придумайте сами", "решайте сами", "на ваше усмотрение", "что хотите", "любое",
+    "не знаю, придумайте", "pass", "no comment", "you decide", "make something up",
 )
 DEFERRALS = (
     "потом скажу", "скажу потом", "потом", "позже", "давайте позже", "давайте потом",
@@ -34,10 +36,23 @@ DEFERRALS = (
     "потом допишу", "допишу позже", "можно позже", "можно потом", "спрошу и напишу",
     "later", "i'll tell you later", "tell you later", "let's come back to it", "skip for now",
     "come back later", "i'll answer later", "need to check", "i'll check", "ask me later",
+    "к этому вернусь", "позже отвечу", "потом отвечу", "вернемся к этому в конце",
+    "можно этот вопрос потом", "надо уточнить у коллег", "i'll get back to you on that",
+    "get back to you", "let me check", "i will tell you later",
+)
+_DEFERRAL = re.compile(
+    r"\b(?:потом|позже|позднее|в конце|попозже)\b.{0,40}\b(?:отвечу|скажу|напишу|допишу|"
+    r"вернусь|вернемся|вернёмся|уточню|пришлю)\b|\b(?:отвечу|скажу|напишу|допишу|вернусь|"
+    r"вернемся|вернёмся|уточню|пришлю)\b.{0,40}\b(?:потом|позже|позднее|в конце|попозже)\b|"
+    r"(?:этот вопрос|это) (?:потом|позже)|надо уточнить|нужно уточнить|ещё считаем|еще считаем|"
+    r"пока считаем|get back to you|come back to (?:this|it)|later\b",
+    re.IGNORECASE,
 )
 _REFERS_BACK = re.compile(
     r"\bвыше\b|уже (?:писал|писала|говорил|говорила|сказал|сказала|ответил|ответила|указал|"
-    r"указала|рассказал|рассказала|сформулировал|сформулировала|было|описал|описала)|"
+    r"указала|рассказал|рассказала|сформулировал|сформулировала|было|описал|описала|отвечал|"
+    r"отвечала)|(?:писал|писала|написал|написала|говорил|говорила|отвечал|отвечала) (?:ранее|"
+    r"раньше|уже)|всё есть в|все есть в|отправила? в начале|в начале (?:разговора|беседы)|"
     r"в (?:первом|предыдущем|прошлом|самом первом) (?:сообщении|ответе)|см\.? выше|"
     r"как я (?:уже )?(?:писал|писала|говорил|говорила)|там же|то же самое|"
     r"as i (?:said|wrote|mentioned)|already (?:said|wrote|told|answered|mentioned)|\babove\b|"
@@ -54,6 +69,13 @@ _CORRECTION = re.compile(
     r"имела? в виду|\bi mean\b|correction|\bsorry,|\bactually\b|\bnot \d+ but\b",
     re.IGNORECASE,
 )
+_OFF_TOPIC = re.compile(
+    r"погод|дожд|\bбот\b|живой человек|живого|мой сын|моя дочь|мой муж|моя мама|я очень|"
+    r"меня (?:всегда )?хвал|грамот|бюрократ|надоел|несправедлив|не читают|раньше было лучше|"
+    r"никто ничего|времени (?:совсем )?нет|кстати|weather|are you a (?:bot|robot|human)|"
+    r"paperwork|exhausting|nobody explains|my son|my daughter|i am very|praise",
+    re.IGNORECASE,
+)
 _SQLISH = re.compile(r"(?:drop|delete|insert|select|update|union)\b.*(?:table|from|into|set)\b|"
                      r"--|;\s*$|<script|\{\{|\$\{", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
@@ -66,8 +88,8 @@ def normalise(text: str) -> str:
     return " ".join(_NORMALISE.sub(" ", lowered).split())
 
 
-def classify(text: str, *, has_facts: bool, unknown_words: int, words: int) -> tuple[
-        AnswerClass, float]:
+def classify(text: str, *, has_facts: bool, unknown_words: int, words: int,
+             has_cues: bool = True) -> tuple[AnswerClass, float]:
     """The class of an answer and how sure the rules are."""
     from rapidfuzz import fuzz, process
 
@@ -94,8 +116,12 @@ def classify(text: str, *, has_facts: bool, unknown_words: int, words: int) -> t
                 if len(phrase) >= 5 and (plain.startswith(phrase) or plain.endswith(phrase)) and (
                         words <= len(phrase.split()) + 3):
                     return kind, 0.75
+    if words <= 14 and _DEFERRAL.search(text):
+        return AnswerClass.DEFERRAL, 0.75
     if words <= 25 and _REFERS_BACK.search(text):
         return AnswerClass.REFERS_BACK, 0.8
+    if not has_cues and _OFF_TOPIC.search(text):
+        return AnswerClass.OFF_TOPIC, 0.6
     if words <= 15 and text.strip().endswith("?") and _QUESTION_BACK.search(plain):
         return AnswerClass.QUESTION_BACK, 0.8
     if words <= 15 and text.strip().endswith("?"):

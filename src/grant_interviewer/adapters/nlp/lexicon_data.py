@@ -13,7 +13,8 @@ TOTAL_CUES = frozenset({
 CO_FUNDING_CUES = frozenset({
     "софинансирование", "софинансировать", "собственный", "вклад", "внебюджетный", "партнер",
     "спонсор", "привлеченный", "привлечь", "привлекать", "сами", "свой", "меценат",
-    "администрация", "co-funding", "cofunding", "co-financing", "cofinancing", "contribution",
+    "администрация", "давать", "предоставлять", "предоставить", "выделить", "выделять",
+    "бесплатно", "co-funding", "cofunding", "co-financing", "cofinancing", "contribution",
     "own", "sponsor", "sponsors", "partner", "partners", "match", "in-kind", "contribute",
 })
 ITEM_CUES = frozenset({
@@ -37,7 +38,8 @@ PEOPLE = frozenset({
     "youth", "youths", "families", "family", "students", "pupils", "participants",
     "residents", "seniors", "elderly", "visitors", "mothers", "parents", "beneficiaries",
     "women", "men", "veterans", "spectators", "learners", "volunteers", "attendees", "girls",
-    "boys", "patients", "refugees", "orphans",
+    "boys", "patients", "refugees", "orphans", "pensioners", "pensioner", "schoolchildren",
+    "adolescents", "villagers", "wrestlers", "athletes", "readers",
 })
 AUDIENCE = frozenset({
     "зритель", "посетитель", "слушатель", "подписчик", "читатель", "гость", "просмотр",
@@ -50,7 +52,8 @@ TEAM = frozenset({
 PARTICIPANT_CUES = frozenset({
     "участник", "благополучатель", "целевой", "охватить", "охват", "участвовать", "принять",
     "получить", "для", "примут", "займутся", "заниматься", "приходить", "beneficiaries",
-    "participants", "reach", "serve", "target",
+    "participants", "reach", "serve", "target", "проект", "вместе", "together", "for",
+    "project", "охватим", "обучить", "обучим", "научить",
 })
 MONTHS = {
     "январь": 1, "февраль": 2, "март": 3, "апрель": 4, "май": 5, "июнь": 6, "июль": 7,
@@ -70,14 +73,20 @@ START_CUES = frozenset({"с", "со", "начало", "старт", "старт�
                         "from", "start", "starting", "begin", "since", "начнем", "начать"})
 END_CUES = frozenset({"по", "до", "конец", "окончание", "завершение", "закончиться", "to",
                       "until", "till", "through", "end", "завершиться"})
-ORG_FORMS = frozenset({
-    "ано", "нко", "фонд", "ассоциация", "союз", "центр", "клуб", "библиотека", "школа", "дк",
-    "музей", "мбу", "мбоу", "мбук", "мку", "гбу", "гау", "гбоу", "ооо", "роо", "оо", "мооо",
-    "организация", "объединение", "движение", "общество", "учреждение", "институт",
-    "университет", "колледж", "лицей", "гимназия", "театр", "ансамбль", "студия", "приход",
-    "храм", "кооператив", "товарищество", "тос", "кфх", "ип", "сообщество", "федерация",
-    "foundation", "association", "centre", "center", "club", "library", "society", "ngo",
+LEGAL_FORMS = frozenset({
+    "ано", "нко", "фонд", "ассоциация", "союз", "мбу", "мбоу", "мбук", "мку", "гбу", "гау",
+    "гбоу", "ооо", "роо", "оо", "мооо", "организация", "объединение", "движение", "общество",
+    "учреждение", "кооператив", "товарищество", "тос", "кфх", "ип", "сообщество", "федерация",
+    "foundation", "association", "society", "ngo", "ано", "чу", "ну", "нп", "партнерство",
 })
+# institutions that also name projects ("клуб «Точка роста»"): an organisation when the
+# question is about the organisation, else the project's title when it has none yet
+VENUE_FORMS = frozenset({
+    "центр", "клуб", "библиотека", "школа", "дк", "музей", "институт", "университет",
+    "колледж", "лицей", "гимназия", "театр", "ансамбль", "студия", "приход", "храм", "лагерь",
+    "секция", "кружок", "мастерская", "centre", "center", "club", "library",
+})
+ORG_FORMS = LEGAL_FORMS | VENUE_FORMS
 ORG_ADJECTIVES = frozenset({
     "автономный", "некоммерческий", "общественный", "региональный", "местный",
     "муниципальный", "бюджетный", "государственный", "благотворительный", "межрегиональный",

@@ -15,13 +15,36 @@ from grant_interviewer.domain.understanding.facts import Org, Person
 _OPEN_QUOTES = {"«": "»", '"': '"', "“": "”", "„": "“", "'": "'"}
 
 
-def read_persons(sentences: list[Sentence]) -> list[Person]:
+_EN_CUES = frozenset({"is", "am", "lead", "leader", "head", "coordinator", "director", "by",
+                      "manager", ":"})
+_EN_STOP = frozenset({"The", "A", "We", "Our", "Project", "I", "It", "This", "In", "And"})
+
+
+def _english_persons(sentences: list[Sentence]) -> list[Person]:
+    """"The project lead is Svetlana Kravets": two capitalised words after a role cue."""
+    found: list[Person] = []
+    for sentence in sentences:
+        tokens = sentence.tokens
+        for index in range(1, len(tokens) - 1):
+            first, last = tokens[index], tokens[index + 1]
+            if (tokens[index - 1].lower in _EN_CUES and first.text.istitle()
+                    and last.text.istitle() and first.text.isalpha() and last.text.isalpha()
+                    and first.text not in _EN_STOP and last.text not in _EN_STOP):
+                person = Person(first=first.text, last=last.text, confidence=0.7)
+                if person not in found:
+                    found.append(person)
+    return found
+
+
+def read_persons(sentences: list[Sentence], *, lang: str = "ru") -> list[Person]:
     """Every run of capitalised name words (first name, patronymic, surname)."""
+    if lang == "en":
+        return _english_persons(sentences)
     found: list[Person] = []
     for sentence in sentences:
         run: list[Token] = []
         for token in [*sentence.tokens, None]:
-            if token is not None and token.text[:1].isupper() and (
+            if token is not None and token.text[:1].isupper() and not token.text.isupper() and (
                     {"Name", "Patr", "Surn"} & token.tags) and len(token.text) > 1:
                 run.append(token)
                 continue
@@ -71,7 +94,27 @@ def _join(tokens: tuple[Token, ...] | list[Token]) -> str:
     return out.strip()
 
 
-def read_orgs_and_title(sentences: list[Sentence], *, asked: str | None
+def _english_orgs(sentences: list[Sentence]) -> list[Org]:
+    """"We are ANO Silver Age": a legal-form word and the capitalised words after it."""
+    forms = {"ano", "ngo", "nko", "foundation", "association", "charity", "society", "club"}
+    found: list[Org] = []
+    for sentence in sentences:
+        tokens = sentence.tokens
+        for index, token in enumerate(tokens):
+            if token.lower not in forms or not token.text[:1].isupper():
+                continue
+            name = [t.text for t in tokens[index + 1:index + 5]]
+            words_ = []
+            for word in name:
+                if not word[:1].isupper() or not word.isalpha():
+                    break
+                words_.append(word)
+            if words_:
+                found.append(Org(name=f"{token.text} {' '.join(words_)}", confidence=0.7))
+    return found
+
+
+def read_orgs_and_title(sentences: list[Sentence], *, asked: str | None, lang: str = "ru"
                         ) -> tuple[list[Org], str | None]:
     """Organisations (form word + quoted name) and the project title (a quoted name near a
     title cue, or any quoted name in an answer about the title)."""
@@ -92,12 +135,19 @@ def read_orgs_and_title(sentences: list[Sentence], *, asked: str | None
                     <= 5 and tokens[form_start - 1].text.isalpha())):
                 form_start -= 1
             form = tokens[form_start:index]
-            if form and any(t.lemma in words.ORG_FORMS or t.text.isupper() for t in form):
+            legal = any(t.lemma in words.LEGAL_FORMS or t.text.isupper() for t in form)
+            venue = any(t.lemma in words.VENUE_FORMS for t in form)
+            if form and (legal or (venue and asked == "organization")):
                 name = f"{_join(form)} «{inner}»"
                 if all(o.name != name for o in orgs):
                     orgs.append(Org(name=name, confidence=0.9))
                 continue
+            if venue and title is None and asked in ("project_title", "project_essence", None):
+                title = inner  # "клуб «Точка роста» для подростков": the project's name
+                continue
             before = {t.lemma for t in tokens[max(0, index - 4):index]}
             if title is None and (before & words.TITLE_CUES or asked == "project_title"):
                 title = inner
+    if lang == "en" and not orgs:
+        orgs = _english_orgs(sentences)
     return orgs, title

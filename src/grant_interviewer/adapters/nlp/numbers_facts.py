@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from grant_interviewer.adapters.nlp import lexicon_data as words
-from grant_interviewer.adapters.nlp.quantities import Quantity, scan
+from grant_interviewer.adapters.nlp.quantities import Quantity, prepare, scan
 from grant_interviewer.adapters.nlp.tokens import Sentence, Token
 from grant_interviewer.domain.understanding.facts import Count, Money, MoneyRole, Period, Share
 
@@ -13,7 +14,10 @@ MONEY_TOPICS = frozenset({"budget_total", "co_funding", "budget_breakdown"})
 _DEFAULT_ROLE: dict[str, MoneyRole] = {
     "budget_total": "requested", "co_funding": "co_funding", "budget_breakdown": "item",
 }
-_CLAUSE_BREAKS = frozenset({",", ";", ":", "—", "–", "(", ")", "+"})
+_CLAUSE_BREAKS = frozenset({",", ";", ":", "(", ")", "+"})
+_SUM_WORDS = frozenset({"итого", "всего", "сумма", "total", "overall", "altogether", "вместе"})
+_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}),?")
+_POPULATION = frozenset({"житель", "residents", "население"})
 
 
 @dataclass
@@ -25,59 +29,58 @@ class SentenceNumbers:
     counts: list[Count] = field(default_factory=list)
     periods: list[Period] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
+    participation: list[bool] = field(default_factory=list)  # per count: a participation cue
+    rest_is_co_funding: bool = False  # "остальное — софинансирование" with no amount of its own
 
 
-def read_numbers(sentence: Sentence, *, asked: str | None) -> SentenceNumbers:
+def read_numbers(sentence: Sentence, *, asked: str | None, lang: str = "ru") -> SentenceNumbers:
     """Classify every number of ``sentence``: money, share, count, duration or year."""
-    tokens = sentence.tokens
+    tokens = prepare(sentence.tokens)
     found = SentenceNumbers()
-    quantities = scan(tokens)
+    quantities = scan(tokens, lang=lang)
     money_context = asked in MONEY_TOPICS or _has(tokens, words.REQUESTED_CUES
                                                   | words.TOTAL_CUES | words.CO_FUNDING_CUES)
-    used: set[int] = set()
-    for index, quantity in enumerate(quantities):
+    consumed: set[int] = set()  # cue tokens that belong to a percent ("10 % от бюджета")
+    for quantity in quantities:
+        if quantity.percent:
+            consumed.update(range(quantity.last + 1, min(len(tokens), quantity.last + 3)))
+    for quantity in quantities:
         noun = _noun_after(tokens, quantity)
         if quantity.percent:
             role = "co_funding" if (asked == "co_funding" or _near(
                 tokens, quantity, words.CO_FUNDING_CUES)) else "unknown"
-            found.shares.append(Share(value=quantity.value / 100.0, role=role,  # type: ignore[arg-type]
-                                      span=quantity.raw))
-            used.add(index)
+            found.shares.append(Share(value=quantity.value / 100.0,
+                                      role=role, span=quantity.raw))  # type: ignore[arg-type]
             continue
-        unit = _duration_unit(noun)
-        if unit is not None and noun is not None and noun.lemma in ("год", "лет") and (
-                quantity.value > 3 or _is_age(tokens, quantity)):
-            used.add(index)  # an age ("14–17 лет", "старше 65 лет"), not a duration
+        if quantity.is_year_like and (noun is None or noun.lemma not in words.PEOPLE):
+            found.years.append(int(quantity.value))
             continue
+        unit = _duration_unit(noun) or (_unit_before(tokens, quantity) if noun is None else None)
+        if unit is not None and (_is_age(tokens, quantity, noun) or (
+                unit == 12.0 and quantity.value > 3)):
+            continue  # an age ("14–17 лет", "до 3 лет") or experience ("12 лет в НКО")
         if unit is not None and not quantity.multiplied and quantity.value < 100:
             found.periods.append(Period(months=round(quantity.value * unit),
                                         approximate=quantity.approximate, span=quantity.raw))
-            used.add(index)
-            continue
-        if quantity.is_year_like and (noun is None or noun.lemma in ("год", "г")
-                                      or noun.lemma not in words.PEOPLE):
-            found.years.append(int(quantity.value))
-            used.add(index)
             continue
         if _is_money(quantity, noun, money_context):
-            role = _money_role(tokens, quantity, asked)
+            role = _money_role(tokens, quantity, asked, consumed)
             label = _item_label(tokens, quantity) if role == "item" else ""
             found.money.append(Money(amount=quantity.value, role=role,
                                      approximate=quantity.approximate, label=label,
                                      span=quantity.raw,
                                      confidence=0.95 if quantity.currency else 0.8))
-            used.add(index)
             continue
         count = _count(tokens, quantity, noun)
         if count is not None:
             found.counts.append(count)
-            used.add(index)
+            found.participation.append(_participation(tokens, quantity))
+    found.periods.extend(_worded_durations(tokens, found.periods))
+    if (not any(m.role == "co_funding" for m in found.money)
+            and any(t.lemma in ("остальной", "оставшийся", "остаток", "rest", "remainder")
+                    for t in tokens) and _has(tokens, words.CO_FUNDING_CUES)):
+        found.rest_is_co_funding = True
     return found
-
-
-def _is_age(tokens: tuple[Token, ...], quantity: Quantity) -> bool:
-    before = {t.lemma for t in tokens[max(0, quantity.first - 3):quantity.first]}
-    return bool(before & {"возраст", "старше", "младше", "от", "-", "–", "aged", "over"})
 
 
 def _has(tokens: tuple[Token, ...], lemmas: frozenset[str]) -> bool:
@@ -94,8 +97,7 @@ def _noun_after(tokens: tuple[Token, ...], quantity: Quantity) -> Token | None:
             return token
         if "NOUN" in token.tags:
             return token
-        if not ({"ADJF", "PRTF", "ADJS"} & token.tags) and token.lower not in (
-                "новых", "разных"):
+        if not ({"ADJF", "PRTF", "ADJS"} & token.tags):
             return token if not token.tags else None
     return None
 
@@ -104,6 +106,42 @@ def _duration_unit(noun: Token | None) -> float | None:
     if noun is None:
         return None
     return words.DURATION_UNITS.get(noun.lemma) or words.DURATION_UNITS.get(noun.lower)
+
+
+def _unit_before(tokens: tuple[Token, ...], quantity: Quantity) -> float | None:
+    """"месяцев на восемь": the unit right before the number (maybe past "на", "около")."""
+    k = quantity.first - 1
+    while k >= 0 and tokens[k].lower in ("на", "около", "примерно", "где-то"):
+        k -= 1
+    if k < 0:
+        return None
+    unit = words.DURATION_UNITS.get(tokens[k].lemma)
+    return unit if unit is not None and tokens[k].lemma not in ("год", "лет") else None
+
+
+def _is_age(tokens: tuple[Token, ...], quantity: Quantity, noun: Token | None) -> bool:
+    if noun is None or noun.lemma not in ("год", "лет", "year", "years"):
+        return False
+    before = {t.lemma for t in tokens[max(0, quantity.first - 3):quantity.first]}
+    return bool(before & {"возраст", "старше", "младше", "от", "до", "-", "–", "aged", "over",
+                          "under"})
+
+
+def _worded_durations(tokens: tuple[Token, ...], found: list[Period]) -> list[Period]:
+    """"полгода", "полтора года", "на год", "в течение года" — durations without digits."""
+    if any(p.months for p in found):
+        return []
+    for index, token in enumerate(tokens):
+        if token.lemma in ("полгода", "полугодие"):
+            return [Period(months=6, span=token.text)]
+        if token.lemma == "год" and not any(t.text.isdigit() for t in tokens[index - 1:index + 2]
+                                            if t is not token):
+            before = tokens[index - 1].lower if index else ""
+            if before in ("полтора", "полутора"):
+                return [Period(months=18, span=f"{before} {token.text}")]
+            if before in ("", "на", "течение", "целый", "весь", "один", "1") and len(tokens) <= 8:
+                return [Period(months=12, span=token.text)]
+    return []
 
 
 def _is_money(quantity: Quantity, noun: Token | None, money_context: bool) -> bool:
@@ -129,7 +167,9 @@ def _clause_bounds(tokens: tuple[Token, ...], quantity: Quantity) -> tuple[int, 
     return start, end
 
 
-def _cue_role(token: Token) -> MoneyRole | None:
+def _cue_role(token: Token, asked: str | None) -> MoneyRole | None:
+    if token.lemma in _SUM_WORDS and asked in ("co_funding", "budget_breakdown"):
+        return _DEFAULT_ROLE[asked]  # "итого" in a co-funding answer sums the co-funding
     if token.lemma in words.CO_FUNDING_CUES:
         return "co_funding"
     if token.lemma in words.REQUESTED_CUES:
@@ -137,33 +177,34 @@ def _cue_role(token: Token) -> MoneyRole | None:
     if token.lemma in words.TOTAL_CUES:
         return "total"
     if token.lemma in words.ITEM_CUES:
-        return "item"
+        return "co_funding" if asked == "co_funding" else "item"
     return None
 
 
-def _money_role(tokens: tuple[Token, ...], quantity: Quantity, asked: str | None) -> MoneyRole:
+def _money_role(tokens: tuple[Token, ...], quantity: Quantity, asked: str | None,
+                consumed: set[int]) -> MoneyRole:
     """The nearest role cue: before the amount in its clause, after it in its clause, then
     before it in the sentence; else the asked topic's default."""
     start, end = _clause_bounds(tokens, quantity)
     for k in range(quantity.first - 1, start - 1, -1):
-        role = _cue_role(tokens[k])
-        if role is not None:
+        role = _cue_role(tokens[k], asked)
+        if role is not None and k not in consumed:
             return role
     for k in range(quantity.last + 1, end + 1):
-        role = _cue_role(tokens[k])
-        if role is not None:
+        role = _cue_role(tokens[k], asked)
+        if role is not None and k not in consumed:
             return role
     for k in range(start - 1, -1, -1):
-        role = _cue_role(tokens[k])
-        if role is not None and role != "item":
+        role = _cue_role(tokens[k], asked)
+        if role is not None and role != "item" and k not in consumed:
             return role
     return _DEFAULT_ROLE.get(asked or "", "unknown")
 
 
 def _item_label(tokens: tuple[Token, ...], quantity: Quantity) -> str:
     start, end = _clause_bounds(tokens, quantity)
-    label = [t.text for t in tokens[start:end + 1]
-             if not (quantity.first <= tokens.index(t) <= quantity.last) and t.text.isalpha()]
+    label = [t.text for k, t in enumerate(tokens[start:end + 1], start)
+             if not quantity.first <= k <= quantity.last and t.text.isalpha()]
     return " ".join(label)[:80]
 
 
@@ -172,68 +213,114 @@ def _near(tokens: tuple[Token, ...], quantity: Quantity, lemmas: frozenset[str])
     return any(t.lemma in lemmas for t in tokens[max(0, start - 3):end + 1])
 
 
+def _participation(tokens: tuple[Token, ...], quantity: Quantity) -> bool:
+    start, end = _clause_bounds(tokens, quantity)
+    return any(t.lemma in words.PARTICIPANT_CUES for t in tokens[max(0, start - 2):end + 1])
+
+
+def _people_noun(token: Token) -> bool:
+    if token.lemma in words.PEOPLE:
+        return True
+    from rapidfuzz import fuzz, process
+
+    if token.known or len(token.lower) < 4:
+        return False
+    best = process.extractOne(token.lower, words.PEOPLE, scorer=fuzz.ratio)
+    return best is not None and best[1] >= 85  # a typo: "челвек", "подростоков"
+
+
 def _count(tokens: tuple[Token, ...], quantity: Quantity, noun: Token | None) -> Count | None:
     if quantity.multiplied and quantity.value >= 1e6:
         return None
     value = round(quantity.value)
     if value <= 0:
         return None
-    if noun is not None and (noun.lemma in words.PEOPLE or "NOUN" in noun.tags):
-        return Count(value=value, of=noun.lemma, approximate=quantity.approximate,
+    team = any(t.lemma in words.TEAM or t.lemma.split("-")[0] in words.TEAM
+               for t in tokens[max(0, quantity.first - 3):quantity.first])
+    if noun is not None and (_people_noun(noun) or "NOUN" in noun.tags):
+        of = noun.lemma if noun.lemma in words.PEOPLE or "NOUN" in noun.tags else "человек"
+        if team and of in ("человек", "люди"):
+            of = "волонтер"  # "волонтёры-студенты (15 человек)": the team, not the audience
+        return Count(value=value, of=of, approximate=quantity.approximate,
                      span=f"{quantity.raw} {noun.text}")
     # "человек 40", "семей 45": the noun before the number — an approximate count
-    if quantity.first > 0:
-        before = tokens[quantity.first - 1]
-        if before.lemma in words.PEOPLE:
-            return Count(value=value, of=before.lemma, approximate=True,
+    for k in range(quantity.first - 1, max(-1, quantity.first - 3), -1):
+        before = tokens[k]
+        if _people_noun(before):
+            of = before.lemma if before.lemma in words.PEOPLE else "человек"
+            return Count(value=value, of=of, approximate=True,
                          span=f"{before.text} {quantity.raw}")
+        if before.text.isalpha() and before.lower not in ("их", "нас", "где-то", "примерно"):
+            break
     return None
 
 
+def is_population(count: Count) -> bool:
+    """A place's population ("в селе 2000 жителей"), not a target group."""
+    return count.of in _POPULATION
+
+
 def read_period(sentence: Sentence, years: list[int]) -> Period | None:
-    """Start and end months from month names: "с марта по декабрь 2027", "с сентября 2027"."""
-    tokens = sentence.tokens
-    months: list[tuple[int, int, int | None, str]] = []  # (token index, month, year, cue)
+    """Start and end months: "с марта по декабрь 2027", "с сентября 2027", "с 1.09.2027 по
+    31.05.2028", "начать в октябре 2026 и закончить к концу 2027"."""
+    tokens = prepare(sentence.tokens)
+    marks: list[tuple[int, int, int | None, str]] = []  # (token index, month, year, cue)
     for index, token in enumerate(tokens):
-        month = words.MONTHS.get(token.lemma) or words.MONTHS.get(token.lower)
-        if month is None or (len(token.lower) <= 3 and token.lower in ("май", "may", "мар")
-                             and token.lemma not in words.MONTHS):
-            continue
+        month: int | None = words.MONTHS.get(token.lemma) or words.MONTHS.get(token.lower)
         year: int | None = None
-        for k in range(index + 1, min(len(tokens), index + 3)):
-            if tokens[k].text.isdigit() and len(tokens[k].text) == 4:
-                year = int(tokens[k].text)
-                break
+        date = _DATE.fullmatch(token.text)
+        if date is not None and 1 <= int(date.group(2)) <= 12:
+            month, year = int(date.group(2)), int(date.group(3))
+        elif token.lemma in ("конец", "end") and index + 2 < len(tokens) + 1:
+            following = [t for t in tokens[index + 1:index + 3] if t.text.isdigit()]
+            if following and len(following[0].text) == 4:
+                month, year = 12, int(following[0].text)
+        if month is None:
+            continue
+        if year is None:
+            for k in range(index + 1, min(len(tokens), index + 3)):
+                if tokens[k].text.isdigit() and len(tokens[k].text) == 4:
+                    year = int(tokens[k].text)
+                    break
         cue = ""
         for k in range(max(0, index - 3), index):
-            if tokens[k].lemma in words.START_CUES or tokens[k].lower in words.START_CUES:
+            lemma = tokens[k].lemma
+            if lemma in words.START_CUES or tokens[k].lower in words.START_CUES:
                 cue = "start"
-            elif tokens[k].lemma in words.END_CUES or tokens[k].lower in words.END_CUES:
+            elif lemma in words.END_CUES or tokens[k].lower in words.END_CUES or lemma in (
+                    "закончить", "завершить", "конец"):
                 cue = "end"
-        months.append((index, month, year, cue))
-    if not months:
+        if token.lemma in ("конец", "end"):
+            cue = "end"
+        marks.append((index, month, year, cue))
+    if not marks:
         return None
-    start = next((m for m in months if m[3] == "start"), None)
-    end = next((m for m in months if m[3] == "end" and m is not start), None)
+    start = next((m for m in marks if m[3] == "start"), None)
+    end = next((m for m in reversed(marks) if m[3] == "end" and m is not start), None)
     if start is None and end is None:
-        if len(months) >= 2:
-            start, end = months[0], months[1]
-        else:
-            start = months[0]
+        start = marks[0]
+        end = marks[-1] if len(marks) >= 2 else None
+    elif start is None and len(marks) >= 2 and marks[0] is not end:
+        start = marks[0]
+    elif end is None and len(marks) >= 2 and marks[-1] is not start and start is marks[0]:
+        end = marks[-1]
     fallback_year = years[-1] if years else None
     end_year = end[2] if end and end[2] else (start[2] if start and start[2] else fallback_year)
     start_year = start[2] if start and start[2] else None
     if start is not None and start_year is None and end_year is not None:
         start_year = end_year if end is None or start[1] <= end[1] else end_year - 1
     if end is not None and end[2] is None and start_year is not None:
-        end_year = start_year if start is None or end[1] >= start[1] else start_year + 1
+        end_year = start_year if end[1] >= start[1] else start_year + 1  # type: ignore[index]
     start_text = f"{start_year:04d}-{start[1]:02d}" if start and start_year else None
     end_text = f"{end_year:04d}-{end[1]:02d}" if end and end_year else None
     months_count = None
-    if start and end and start_year and end_year:
-        months_count = (end_year - start_year) * 12 + end[1] - start[1] + 1
-        if months_count <= 0 or months_count > 60:
+    if start and end:
+        if start_year and end_year:
+            months_count = (end_year - start_year) * 12 + end[1] - start[1] + 1
+        else:  # "с сентября по май": no year, the months still count
+            months_count = (end[1] - start[1]) % 12 + 1
+        if months_count <= 1 or months_count > 60:
             months_count = None
-    if start_text is None and end_text is None:
+    if start_text is None and end_text is None and months_count is None:
         return None
     return Period(start=start_text, end=end_text, months=months_count, span=sentence.text[:80])

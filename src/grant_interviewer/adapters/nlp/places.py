@@ -17,7 +17,7 @@ from typing import Any
 
 from grant_interviewer.adapters.nlp import lexicon_data as words
 from grant_interviewer.adapters.nlp.lexicon import Lexicon
-from grant_interviewer.adapters.nlp.tokens import Sentence
+from grant_interviewer.adapters.nlp.tokens import Sentence, Token
 from grant_interviewer.domain.understanding.facts import Place
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,8 @@ class Gazetteer:
     subjects: dict[str, str] = field(default_factory=dict)  # key → official subject name
     settlements: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # → (name, subj)
     capitals: dict[str, str] = field(default_factory=dict)  # subject → capital
+    common: set[str] = field(default_factory=set)  # keys of names that are ordinary words too
+    english: dict[str, str] = field(default_factory=dict)  # subject → its English name
 
     def key(self, lexicon: Lexicon, text: str) -> str:
         """The lookup key of a name: the lemmas of its words."""
@@ -75,27 +77,69 @@ def _build(lexicon: Lexicon) -> Gazetteer:
                 gazetteer.subjects.setdefault(gazetteer.key(lexicon, str(alias)), name)
         if subject.get("capital"):
             gazetteer.capitals[name] = str(subject["capital"])
+        if subject.get("en"):
+            gazetteer.english[name] = str(subject["en"])
     for settlement, subject_name in (data.get("settlements") or {}).items():
         gazetteer.settlements.setdefault(gazetteer.key(lexicon, str(settlement)),
                                          (str(settlement), str(subject_name)))
+    for english, settlement in (data.get("settlements_en") or {}).items():
+        found = gazetteer.settlements.get(gazetteer.key(lexicon, str(settlement)))
+        if found is not None:  # an English answer names it in English
+            gazetteer.settlements.setdefault(gazetteer.key(lexicon, str(english)),
+                                             (str(english), found[1]))
     for settlement in (data.get("ambiguous") or {}):
         gazetteer.settlements.setdefault(gazetteer.key(lexicon, str(settlement)),
                                          (str(settlement), None))
+    gazetteer.common = {gazetteer.key(lexicon, str(w)) for w in data.get("common_words") or []}
     gazetteer.subjects.pop("", None)
     gazetteer.settlements.pop("", None)
     return gazetteer
 
 
-def read_places(sentences: list[Sentence], lexicon: Lexicon) -> Place | None:
-    """The subject and settlements named in an answer (None when it names no place)."""
+_SETTLEMENT_WORDS = frozenset({"село", "поселок", "деревня", "станица", "хутор", "аул", "пгт",
+                               "слобода", "village", "town"})
+_QUOTES = {"«": "»", '"': '"', "“": "”", "„": "“"}
+
+
+def _quoted_spans(tokens: tuple[Token, ...]) -> set[int]:
+    """Indexes of tokens inside quotes («Тёплый дом» is a name, not the village Тёплое)."""
+    inside: set[int] = set()
+    closing: str | None = None
+    for index, token in enumerate(tokens):
+        if closing is not None:
+            if token.text == closing or (closing == "»" and token.text == '"'):
+                closing = None
+            else:
+                inside.add(index)
+        elif token.text in _QUOTES:
+            closing = _QUOTES[token.text]
+    return inside
+
+
+def read_places(sentences: list[Sentence], lexicon: Lexicon, *, lang: str = "ru",
+                names_only: bool = False) -> Place | None:
+    """The subject and settlements named in an answer (None when it names no place).
+
+    ``names_only``: the answer is a title or a name ("Живая память Арзамаса"): only an explicit
+    subject counts, not a settlement inside the name."""
     gazetteer = load_gazetteer(lexicon)
     subjects: list[str] = []
     settlements: list[str] = []
     settlement_subjects: list[str] = []
     for sentence in sentences:
         tokens = sentence.tokens
+        quoted = _quoted_spans(tokens)
+        last_place_end = -10  # index of the last token of the last place found
         i = 0
         while i < len(tokens):
+            if i in quoted:
+                i += 1
+                continue
+            negated = i > 0 and tokens[i - 1].lower == "не"  # "не Томск, а Северск"
+            after_place_word = i > 0 and (tokens[i - 1].lemma in words.PLACE_PREPOSITIONS
+                                          or tokens[i - 1].lemma in _SETTLEMENT_WORDS
+                                          or (i == last_place_end + 2 and tokens[i - 1].lower in
+                                              (",", "и", "and")))
             matched = 0
             for size in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
                 window = [t for t in tokens[i:i + size]]
@@ -105,22 +149,43 @@ def read_places(sentences: list[Sentence], lexicon: Lexicon) -> Place | None:
                     continue
                 key = " ".join(t.lemma for t in window if t.text.isalnum() or "-" in t.text)
                 if key in gazetteer.subjects:
-                    _add(subjects, gazetteer.subjects[key])
+                    if not negated:
+                        _add(subjects, gazetteer.subjects[key])
                     matched = size
                     break
                 if key in gazetteer.settlements and window[0].text[:1].isupper():
+                    if (key in gazetteer.common or {"Name", "Surn", "Patr"} & window[0].tags
+                            ) and not after_place_word:
+                        continue  # "Ольга", "Мирный", "Бор": a place only after "в", "село"
+                    if negated or names_only:
+                        matched = size
+                        break
                     name, subject = gazetteer.settlements[key]
                     _add(settlements, name)
                     if subject:
                         settlement_subjects.append(subject)
                     matched = size
+                    last_place_end = i + size - 1
                     break
             if matched:
                 i += matched
                 continue
             token = tokens[i]
-            if ("Geox" in token.tags and token.text[:1].isupper() and i > 0
-                    and tokens[i - 1].lemma in words.PLACE_PREPOSITIONS and len(token.text) > 2):
+            if (i > 0 and tokens[i - 1].lemma in _SETTLEMENT_WORDS and token.text[:1].isupper()
+                    and not names_only and not negated):
+                # "деревня Малое Лесное": a settlement the gazetteer lacks, as written
+                run = [token]
+                while (i + len(run) < len(tokens) and tokens[i + len(run)].text[:1].isupper()
+                       and len(run) < 3 and i + len(run) not in quoted
+                       and not _starts_region(tokens, i + len(run))):
+                    run.append(tokens[i + len(run)])
+                if not _starts_region(tokens, i):
+                    _add(settlements, " ".join(t.text for t in run))
+                    last_place_end = i + len(run) - 1
+                    i += len(run)
+                    continue
+            if ("Geox" in token.tags and token.text[:1].isupper() and after_place_word
+                    and len(token.text) > 2 and not names_only and not negated):
                 _add(settlements, token.lemma[:1].upper() + token.lemma[1:])
             i += 1
     if not subjects and not settlements:
@@ -133,8 +198,16 @@ def read_places(sentences: list[Sentence], lexicon: Lexicon) -> Place | None:
     # A federal city is its own subject and its own settlement.
     if subject in ("Москва", "Санкт-Петербург", "Севастополь") and subject not in settlements:
         settlements.insert(0, subject)
+    if lang == "en" and subject is not None:
+        subject = gazetteer.english.get(subject, subject)
     return Place(subject=subject, settlements=tuple(settlements),
                  confidence=0.95 if subjects or settlement_subjects else 0.6)
+
+
+def _starts_region(tokens: tuple[Token, ...], index: int) -> bool:
+    """"Забайкальского края", "Бийского района": an adjective naming a region, not a village."""
+    return index + 1 < len(tokens) and tokens[index + 1].lemma in (
+        "край", "область", "район", "округ", "республика", "улус")
 
 
 def _add(items: list[str], value: str) -> None:

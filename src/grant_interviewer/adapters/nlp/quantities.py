@@ -10,7 +10,8 @@ word order ("тысяч 100", "человек 40") cost no patterns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from grant_interviewer.adapters.nlp.tokens import Token
 
@@ -61,7 +62,12 @@ class Quantity:
 _POWERS = {"1000": 1e3, "1000000": 1e6, "1000000000": 1e9}
 
 
-def _number(text: str) -> float | None:
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+
+def _number(text: str, *, lang: str = "ru") -> float | None:
+    if _THOUSANDS.fullmatch(text) and (text.count(",") >= 2 or lang == "en"):
+        text = text.replace(",", "")  # "800,000", "2,450,000": thousands separators
     cleaned = text.replace(",", ".")
     if cleaned.count(".") > 1:
         return None
@@ -87,8 +93,31 @@ def _join_groups(tokens: tuple[Token, ...], start: int) -> tuple[str, int]:
     return text, last
 
 
-def scan(tokens: tuple[Token, ...]) -> list[Quantity]:
-    """Every number in a sentence's tokens, with multipliers, currency, percent and hedges."""
+_RANGE = re.compile(r"(\d+(?:[.,]\d+)?)[-–—](\d+(?:[.,]\d+)?)")
+
+
+def prepare(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
+    """razdel keeps "600-700" as one token: split it into "600", "-", "700"."""
+    if not any(_RANGE.fullmatch(t.text) for t in tokens):
+        return tokens
+    out: list[Token] = []
+    for token in tokens:
+        match = _RANGE.fullmatch(token.text)
+        if match is None:
+            out.append(token)
+            continue
+        low, high = match.group(1), match.group(2)
+        out += [replace(token, text=low, lower=low, lemma=low),
+                replace(token, text="-", lower="-", lemma="-", space_before=False),
+                replace(token, text=high, lower=high, lemma=high, space_before=False)]
+    return tuple(out)
+
+
+def scan(tokens: tuple[Token, ...], *, lang: str = "ru") -> list[Quantity]:
+    """Every number in a sentence's tokens, with multipliers, currency, percent and hedges.
+
+    Pass the tokens through :func:`prepare` first (ranges split): the quantities' token indexes
+    refer to its result."""
     out: list[Quantity] = []
     i = 0
     n = len(tokens)
@@ -103,17 +132,21 @@ def scan(tokens: tuple[Token, ...]) -> list[Quantity]:
             i += 1
             continue
         text, last = _join_groups(tokens, i)
-        value = _number(text)
+        value = _number(text, lang=lang)
         if value is None:
             i = last + 1
             continue
         first = i
         multiplied = inverted = False
-        # "2 с половиной" → 2.5
+        # "2 с половиной" → 2.5, "one and a half" → 1.5
         if (last + 2 < n and tokens[last + 1].lower == "с"
                 and tokens[last + 2].lemma in ("половина", "половиной")):
             value += 0.5
             last += 2
+        elif (last + 3 < n and tokens[last + 1].lower == "and" and tokens[last + 2].lower == "a"
+              and tokens[last + 3].lower == "half"):
+            value += 0.5
+            last += 3
         # number-parser renders a bare "тысяч"/"миллиона" as 1000/1000000: "240 1000" is
         # "240 тысяч", "1000 100" is "тысяч 100", "2 с половиной 1000000" is 2.5 million
         if last + 1 < n and tokens[last + 1].text in _POWERS and value < 1000:
@@ -196,16 +229,20 @@ def _join_compounds(found: list[Quantity]) -> list[Quantity]:
 
 
 def _apply_ranges(tokens: tuple[Token, ...], found: list[Quantity]) -> None:
-    """"от полутора до 2000": the lower end takes the upper end's multiplier."""
-    for index, quantity in enumerate(found[:-1]):
-        following = found[index + 1]
-        if following.first - quantity.last > 2 or following.value < 1000:
-            continue
+    """A range ("от полутора до двух тысяч", "600-700 тыс") stands for its upper end, marked
+    approximate (the interview then asks for the exact figure); the lower end is dropped."""
+    index = 0
+    while index < len(found) - 1:
+        quantity, following = found[index], found[index + 1]
         between = {t.lower for t in tokens[quantity.last + 1:following.first]}
-        if not between & {"до", "-", "–", "—", "to"} or quantity.multiplied:
+        if (following.first - quantity.last > 2 or not between & {"до", "-", "–", "—", "to"}
+                or quantity.multiplied or quantity.is_year_like or following.is_year_like):
+            index += 1
             continue
-        scale = 1e9 if following.value >= 1e9 else 1e6 if following.value >= 1e6 else 1e3
-        if quantity.value < scale:
-            found[index] = Quantity(**{**quantity.__dict__, "value": quantity.value * scale,
-                                       "multiplied": True, "approximate": True})
-            found[index + 1] = Quantity(**{**following.__dict__, "approximate": True})
+        lower = tokens[quantity.first - 1].lower if quantity.first > 0 else ""
+        if not (lower in ("от", "from") or between & {"-", "–", "—"} or quantity.approximate):
+            index += 1
+            continue
+        found[index + 1] = Quantity(**{**following.__dict__, "approximate": True,
+                                       "first": quantity.first})
+        del found[index]

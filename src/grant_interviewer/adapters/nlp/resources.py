@@ -78,6 +78,13 @@ class NlpResources:
             logger.warning("morphology failed to load (%s); answers are read from word forms",
                            self.last_error)
             return
+        try:  # index the gazetteer here too (~1-2 s of lemmatising), not on the first answer
+            from grant_interviewer.adapters.nlp.lexicon import Lexicon
+            from grant_interviewer.adapters.nlp.places import load_gazetteer
+
+            load_gazetteer(Lexicon(morph))
+        except Exception:  # the analyzer retries on first use
+            logger.exception("gazetteer indexing failed")
         with self._lock:
             self._morph = morph
             self.load_seconds = round(time.perf_counter() - started, 3)

@@ -35,6 +35,7 @@ class Token:
     tags: frozenset[str]
     sentence: int  # index of its sentence
     space_before: bool  # whitespace separates it from the previous token
+    known: bool = True  # the morphology's dictionary has the word (False: a typo, a name)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def tokenize(text: str, lang: str, lexicon: Lexicon) -> list[Sentence]:
                 tags=info.tags,
                 sentence=index,
                 space_before=piece.start > previous_stop,
+                known=info.known,
             ))
             previous_stop = piece.stop
         sentences.append(Sentence(index=index, text=raw, tokens=tuple(tokens)))

@@ -96,6 +96,11 @@ def facts_values(facts: AnswerFacts) -> dict[str, SlotValue]:
     if total:
         values["total_cost"] = SlotValue(_money(total[0].amount), total[0].approximate)
     co = _co_funding_total([m for m in facts.money if m.role == "co_funding"])
+    if co is None and facts.extra.get("co_funding_rest") and requested and total:
+        # "стоимость 3,5 млн, из них 2,45 млн просим, остальное — софинансирование"
+        rest = total[0].amount - requested[0].amount
+        if rest > 0:
+            co = Money(amount=rest, role="co_funding")
     if co is not None:
         values["co_funding_amount"] = SlotValue(_money(co.amount), co.approximate)
     shares = [s for s in facts.shares if s.role == "co_funding"]

@@ -1,5 +1,9 @@
 """The labelled answer corpus (``tests/corpus/answers_<lang>.yaml``): typed items, a strict loader.
 
+A held-out corpus (``tests/corpus/holdout_<lang>.yaml``, ids ``hru-``/``hen-``) has the same schema;
+it was written after the analyzer was developed, so it measures it without the optimism of the
+development corpus. ``load_corpus(lang, holdout=True)`` loads it instead of the development one.
+
 The corpus is the ground truth the answer-understanding work is measured against
 (``bench/understanding.py``) and tested against. Its schema is documented at the top of each YAML
 file; :func:`load_corpus` checks it strictly, so a typo in a label fails loudly instead of silently
@@ -63,23 +67,31 @@ class CorpusItem:
         return self.cls in CONTENT_CLASSES
 
 
-def corpus_path(lang: str) -> Path:
-    """The YAML file of one language."""
-    return CORPUS_DIR / f"answers_{lang}.yaml"
+def corpus_path(lang: str, holdout: bool = False) -> Path:
+    """The YAML file of one language (the held-out one with ``holdout``)."""
+    return CORPUS_DIR / f"{'holdout' if holdout else 'answers'}_{lang}.yaml"
 
 
-def load_corpus(lang: str | None = None) -> list[CorpusItem]:
-    """Every item of ``lang`` (or of both, Russian first), validated; CorpusError if malformed."""
+def load_corpus(lang: str | None = None, holdout: bool = False) -> list[CorpusItem]:
+    """Every item of ``lang`` (or of both, Russian first), validated; CorpusError if malformed.
+
+    With ``holdout`` the held-out files instead of the development ones; ids are unique across all.
+    """
     if lang is not None and lang not in LANGS:
         raise CorpusError(f"no corpus for language {lang!r}; available: {', '.join(LANGS)}")
+    langs = (lang,) if lang is not None else LANGS
     items: list[CorpusItem] = []
-    for one in (lang,) if lang is not None else LANGS:
-        items.extend(_load_file(one))
+    for one in langs:
+        items.extend(_load_file(one, holdout))
     seen: set[str] = set()
     for item in items:
         if item.id in seen:
             raise CorpusError(f"duplicate corpus id {item.id!r}")
         seen.add(item.id)
+    if holdout:
+        clash = sorted(seen & {i.id for one in LANGS for i in _load_file(one, False)})
+        if clash:
+            raise CorpusError(f"held-out ids also in the development corpus: {clash}")
     return items
 
 
@@ -89,15 +101,16 @@ def _topic_ids(lang: str) -> frozenset[str]:
 
 
 @cache
-def _load_file(lang: str) -> tuple[CorpusItem, ...]:
-    path = corpus_path(lang)
+def _load_file(lang: str, holdout: bool = False) -> tuple[CorpusItem, ...]:
+    path = corpus_path(lang, holdout)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, list):
         raise CorpusError(f"{path.name}: must be a YAML list of items")
-    return tuple(_item(raw, lang, path.name, index) for index, raw in enumerate(data))
+    prefix = f"h{lang}-" if holdout else f"{lang}-"
+    return tuple(_item(raw, lang, path.name, index, prefix) for index, raw in enumerate(data))
 
 
-def _item(raw: Any, lang: str, source: str, index: int) -> CorpusItem:
+def _item(raw: Any, lang: str, source: str, index: int, prefix: str) -> CorpusItem:
     if not isinstance(raw, dict):
         raise CorpusError(f"{source}: item #{index} is not a mapping")
     where = f"{source}: item {raw.get('id', f'#{index}')!r}"
@@ -108,8 +121,8 @@ def _item(raw: Any, lang: str, source: str, index: int) -> CorpusItem:
         if key not in raw:
             raise CorpusError(f"{where}: missing key {key!r}")
     item_id, asked, text, cls = raw["id"], raw["asked"], raw["text"], raw["class"]
-    if not isinstance(item_id, str) or not item_id.startswith(f"{lang}-"):
-        raise CorpusError(f"{where}: id must be a string starting with '{lang}-'")
+    if not isinstance(item_id, str) or not item_id.startswith(prefix):
+        raise CorpusError(f"{where}: id must be a string starting with '{prefix}'")
     if not isinstance(text, str) or not text.strip():
         raise CorpusError(f"{where}: text must be a non-empty string")
     if cls not in CLASSES:

@@ -76,3 +76,18 @@ def test_loader_rejects_a_bad_label(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             load_corpus("ru")
     finally:
         corpus_data._load_file.cache_clear()
+
+
+def test_holdout_corpus_loads() -> None:
+    """The held-out files load: ≥85 items (≥70 ru, ≥15 en), ≥15 non-content, ids unique."""
+    ru, en = load_corpus("ru", holdout=True), load_corpus("en", holdout=True)
+    items = load_corpus(holdout=True)
+    assert [i.id for i in items] == [i.id for i in ru + en]
+    assert len(ru) >= 70 and len(en) >= 15 and len(items) >= 85
+    assert all(i.id.startswith(f"h{i.lang}-") for i in items)
+    assert sum(not i.is_content for i in items) >= 15
+    assert not {i.id for i in items} & {i.id for i in load_corpus()}
+    for item in items:
+        if set(item.values) >= MONTHS:
+            span = _months_between(item.values["start"], item.values["end"])
+            assert span == item.values["duration_months"], item.id

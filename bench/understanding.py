@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from corpus_data import load_corpus
 from grant_interviewer.adapters.nlp.analyzer import OfflineAnalyzer
 from grant_interviewer.adapters.nlp.resources import get_resources
 from grant_interviewer.domain.packs import load_pack
@@ -41,6 +42,8 @@ def main() -> None:
     """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--misses", action="store_true", help="list what the analyzer got wrong")
+    parser.add_argument("--holdout", action="store_true",
+                        help="score the held-out corpus (answers not used while developing)")
     args = parser.parse_args()
     started = time.perf_counter()
     resources = get_resources()
@@ -49,8 +52,11 @@ def main() -> None:
     print(f"morphology + gazetteer loaded in {time.perf_counter() - started:.2f} s "
           f"(background, once per process)")
     analyzer = OfflineAnalyzer(load_pack)
-    offline = score(lambda text, lang, asked: analyzer.analyze_sync(text, lang=lang, asked=asked))
-    legacy = score(legacy_facts)
+    items = load_corpus(holdout=args.holdout)
+    offline = score(lambda text, lang, asked: analyzer.analyze_sync(text, lang=lang, asked=asked),
+                    items)
+    legacy = score(legacy_facts, items)
+    print("held-out corpus" if args.holdout else "development corpus")
     print(f"corpus: {offline.items} answers ({offline.content} with content, "
           f"{offline.non_content} non-answers), {offline.values_labelled} labelled values")
     print(_row("offline", offline))

@@ -121,6 +121,9 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
             periods.append(found)
             topics.add("timeline")
     names_only = asked in ("project_title", "organization", "team")
+    if asked == "budget_total" and len(money) == 1 and money[0].role == "total":
+        # the one amount in an answer to "how much do you ask for?", said as "бюджет 1,3 млн"
+        money[0] = Money(**{**money[0].__dict__, "role": "requested"})
     place = read_places(sentences, lexicon, lang=lang, names_only=names_only)
     if place is not None:
         for sentence in sentences:

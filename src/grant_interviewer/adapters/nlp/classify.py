@@ -27,6 +27,14 @@ NON_ANSWERS = (
     "ok", "whatever", "hmm", "какая разница", "неизвестно", "test", "тест", "придумайте сами",
     "хз придумайте сами", "решайте сами", "на ваше усмотрение", "что хотите", "любое",
     "не знаю, придумайте", "pass", "no comment", "you decide", "make something up",
+    "ну такое", "так себе", "как-то так", "всякое", "разное", "много всего", "по-разному",
+)
+# evasive answers: "проблем много, всех не перечислишь", "ну как обычно"
+_EVASIVE = re.compile(
+    r"всех не перечислишь|всего не перечислишь|долго рассказывать|как обычно|как у всех|"
+    r"сложно объяснить|трудно объяснить|много всего|it'?s complicated|hard to say|"
+    r"ни с кем не договаривал|пока ни с кем|nobody yet|no one yet",
+    re.IGNORECASE,
 )
 DEFERRALS = (
     "потом скажу", "скажу потом", "потом", "позже", "давайте позже", "давайте потом",
@@ -45,7 +53,9 @@ _DEFERRAL = re.compile(
     r"вернусь|вернемся|вернёмся|уточню|пришлю)\b|\b(?:отвечу|скажу|напишу|допишу|вернусь|"
     r"вернемся|вернёмся|уточню|пришлю)\b.{0,40}\b(?:потом|позже|позднее|в конце|попозже)\b|"
     r"(?:этот вопрос|это) (?:потом|позже)|надо уточнить|нужно уточнить|ещё считаем|еще считаем|"
-    r"пока считаем|get back to you|come back to (?:this|it)|later\b",
+    r"пока считаем|get back to you|come back to (?:this|it)|later\b|на потом|надо подумать|"
+    r"нужно подумать|подумаю|\b(?:уточню|напишу|отвечу|скажу|пришлю|посчитаю)\b.{0,30}"
+    r"\b(?:завтра|вечером|на неделе|после)\b|tomorrow|let me think",
     re.IGNORECASE,
 )
 _REFERS_BACK = re.compile(
@@ -53,6 +63,9 @@ _REFERS_BACK = re.compile(
     r"указала|рассказал|рассказала|сформулировал|сформулировала|было|описал|описала|отвечал|"
     r"отвечала)|(?:писал|писала|написал|написала|говорил|говорила|отвечал|отвечала) (?:ранее|"
     r"раньше|уже)|всё есть в|все есть в|отправила? в начале|в начале (?:разговора|беседы)|"
+    r"в самом начале|(?:всё|все) указан|то же,? что|как в описании|см\.? описание|"
+    r"(?:перечислял|перечисляла|указывал|указывала|описывал|описывала|рассказывал|"
+    r"рассказывала)\b|same as|(?:pasted|wrote|listed|mentioned) (?:it )?(?:earlier|above|before)|"
     r"в (?:первом|предыдущем|прошлом|самом первом) (?:сообщении|ответе)|см\.? выше|"
     r"как я (?:уже )?(?:писал|писала|говорил|говорила)|там же|то же самое|"
     r"as i (?:said|wrote|mentioned)|already (?:said|wrote|told|answered|mentioned)|\babove\b|"
@@ -73,7 +86,10 @@ _OFF_TOPIC = re.compile(
     r"погод|дожд|\bбот\b|живой человек|живого|мой сын|моя дочь|мой муж|моя мама|я очень|"
     r"меня (?:всегда )?хвал|грамот|бюрократ|надоел|несправедлив|не читают|раньше было лучше|"
     r"никто ничего|времени (?:совсем )?нет|кстати|weather|are you a (?:bot|robot|human)|"
-    r"paperwork|exhausting|nobody explains|my son|my daughter|i am very|praise",
+    r"paperwork|exhausting|nobody explains|my son|my daughter|i am very|praise|"
+    r"\bвчера\b|на прошлой неделе|\bкот\b|\bкошк|собак|заболел|простите|господи|ерунд|"
+    r"отказывают|никто не помог|депутат|дороги|by the way|last week|yesterday|flooded|"
+    r"\bsorry\b|chaotic",
     re.IGNORECASE,
 )
 _SQLISH = re.compile(r"(?:drop|delete|insert|select|update|union)\b.*(?:table|from|into|set)\b|"
@@ -116,6 +132,8 @@ def classify(text: str, *, has_facts: bool, unknown_words: int, words: int,
                 if len(phrase) >= 5 and (plain.startswith(phrase) or plain.endswith(phrase)) and (
                         words <= len(phrase.split()) + 3):
                     return kind, 0.75
+    if words <= 10 and _EVASIVE.search(text):
+        return AnswerClass.NON_ANSWER, 0.7
     if words <= 14 and _DEFERRAL.search(text):
         return AnswerClass.DEFERRAL, 0.75
     if words <= 25 and _REFERS_BACK.search(text):

@@ -14,6 +14,7 @@ class WordInfo:
     lemma: str
     tags: frozenset[str]
     known: bool
+    lemmas: tuple[str, ...] = ()  # the lemmas of the likeliest readings, ``lemma`` first
 
 
 class Lexicon:
@@ -35,7 +36,13 @@ class Lexicon:
     def _info(self, word: str) -> WordInfo:
         lower = word.lower().replace("ё", "е")
         if self._morph is None or not any("а" <= ch <= "я" for ch in lower):
-            return WordInfo(lower, frozenset(), known=self._morph is None)
+            return WordInfo(lower, frozenset(), known=self._morph is None, lemmas=(lower,))
+        if "-" in word.strip("-") and not self._morph.word_is_known(word):
+            # "детей-инвалидов", "волонтёры-студенты": lemmatise the parts
+            parts = [self._info(part) for part in word.split("-") if part]
+            return WordInfo(lemma="-".join(p.lemma for p in parts),
+                            tags=parts[0].tags, known=all(p.known for p in parts),
+                            lemmas=("-".join(p.lemma for p in parts),))
         parses = self._morph.parse(word)
         best = parses[0]
         tags = set(str(best.tag).replace(" ", ",").split(","))
@@ -48,8 +55,15 @@ class Lexicon:
                         tags.add(special)
                         if special == "Geox" and "Geox" not in str(best.tag):
                             best = parse
+        lemma = best.normal_form.replace("ё", "е")
+        lemmas = [lemma]
+        for parse in parses[:3]:
+            other = parse.normal_form.replace("ё", "е")
+            if other not in lemmas:
+                lemmas.append(other)
         return WordInfo(
-            lemma=best.normal_form.replace("ё", "е"),
+            lemma=lemma,
             tags=frozenset(tags),
             known=bool(self._morph.word_is_known(word)),
+            lemmas=tuple(lemmas),
         )

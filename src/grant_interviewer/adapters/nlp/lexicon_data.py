@@ -77,7 +77,7 @@ LEGAL_FORMS = frozenset({
     "ано", "нко", "фонд", "ассоциация", "союз", "мбу", "мбоу", "мбук", "мку", "гбу", "гау",
     "гбоу", "ооо", "роо", "оо", "мооо", "организация", "объединение", "движение", "общество",
     "учреждение", "кооператив", "товарищество", "тос", "кфх", "ип", "сообщество", "федерация",
-    "foundation", "association", "society", "ngo", "ано", "чу", "ну", "нп", "партнерство",
+    "foundation", "association", "society", "ngo", "чу", "ну", "нп", "партнерство",
 })
 # institutions that also name projects ("клуб «Точка роста»"): an organisation when the
 # question is about the organisation, else the project's title when it has none yet

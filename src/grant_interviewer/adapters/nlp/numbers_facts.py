@@ -46,6 +46,9 @@ def read_numbers(sentence: Sentence, *, asked: str | None, lang: str = "ru") -> 
             consumed.update(range(quantity.last + 1, min(len(tokens), quantity.last + 3)))
     for quantity in quantities:
         noun = _noun_after(tokens, quantity)
+        if quantity.last + 1 < len(tokens) and tokens[quantity.last + 1].text == "+" and not (
+                quantity.currency or quantity.multiplied):
+            continue  # "60+": an age threshold, not a count
         if quantity.percent:
             role = "co_funding" if (asked == "co_funding" or _near(
                 tokens, quantity, words.CO_FUNDING_CUES)) else "unknown"
@@ -76,6 +79,7 @@ def read_numbers(sentence: Sentence, *, asked: str | None, lang: str = "ru") -> 
             found.counts.append(count)
             found.participation.append(_participation(tokens, quantity))
     found.periods.extend(_worded_durations(tokens, found.periods))
+    _add_whole_years(tokens, found.periods)
     if (not any(m.role == "co_funding" for m in found.money)
             and any(t.lemma in ("остальной", "оставшийся", "остаток", "rest", "remainder")
                     for t in tokens) and _has(tokens, words.CO_FUNDING_CUES)):
@@ -93,7 +97,8 @@ def _noun_after(tokens: tuple[Token, ...], quantity: Quantity) -> Token | None:
         token = tokens[k]
         if not token.text[:1].isalpha():
             return None
-        if token.lemma in words.PEOPLE or token.lemma in words.DURATION_UNITS:
+        if (token.lemma in words.PEOPLE or token.lemma in words.DURATION_UNITS
+                or token.lemma.split("-")[0] in words.PEOPLE):
             return token
         if "NOUN" in token.tags:
             return token
@@ -142,6 +147,17 @@ def _worded_durations(tokens: tuple[Token, ...], found: list[Period]) -> list[Pe
             if before in ("", "на", "течение", "целый", "весь", "один", "1") and len(tokens) <= 8:
                 return [Period(months=12, span=token.text)]
     return []
+
+
+def _add_whole_years(tokens: tuple[Token, ...], periods: list[Period]) -> None:
+    """"год и три месяца" = 15: a bare "год" joined to a counted duration adds 12 months."""
+    if len(periods) != 1 or not periods[0].months or periods[0].months >= 12:
+        return
+    for index, token in enumerate(tokens[:-1]):
+        if token.lemma == "год" and tokens[index + 1].lower == "и" and (
+                index == 0 or not tokens[index - 1].text.isdigit()):
+            periods[0] = Period(**{**periods[0].__dict__, "months": periods[0].months + 12})
+            return
 
 
 def _is_money(quantity: Quantity, noun: Token | None, money_context: bool) -> bool:
@@ -219,8 +235,8 @@ def _participation(tokens: tuple[Token, ...], quantity: Quantity) -> bool:
 
 
 def _people_noun(token: Token) -> bool:
-    if token.lemma in words.PEOPLE:
-        return True
+    if token.lemma in words.PEOPLE or token.lemma.split("-")[0] in words.PEOPLE:
+        return True  # "детей-инвалидов" counts children
     from rapidfuzz import fuzz, process
 
     if token.known or len(token.lower) < 4:
@@ -239,6 +255,8 @@ def _count(tokens: tuple[Token, ...], quantity: Quantity, noun: Token | None) ->
                for t in tokens[max(0, quantity.first - 3):quantity.first])
     if noun is not None and (_people_noun(noun) or "NOUN" in noun.tags):
         of = noun.lemma if noun.lemma in words.PEOPLE or "NOUN" in noun.tags else "человек"
+        if of not in words.PEOPLE and of.split("-")[0] in words.PEOPLE:
+            of = of.split("-")[0]
         if team and of in ("человек", "люди"):
             of = "волонтер"  # "волонтёры-студенты (15 человек)": the team, not the audience
         return Count(value=value, of=of, approximate=quantity.approximate,
@@ -255,6 +273,22 @@ def _count(tokens: tuple[Token, ...], quantity: Quantity, noun: Token | None) ->
     return None
 
 
+_MONTH_FORMS = {
+    form: number for number, forms in enumerate((
+        ("январь", "января"), ("февраль", "февраля"), ("март", "марта"), ("апрель", "апреля"),
+        ("май", "мая"), ("июнь", "июня"), ("июль", "июля"), ("август", "августа"),
+        ("сентябрь", "сентября"), ("октябрь", "октября"), ("ноябрь", "ноября"),
+        ("декабрь", "декабря")), start=1) for form in forms
+}
+
+
+def _month_typo(word: str) -> int | None:
+    from rapidfuzz import fuzz, process
+
+    best = process.extractOne(word, list(_MONTH_FORMS), scorer=fuzz.ratio)
+    return _MONTH_FORMS[best[0]] if best is not None and best[1] >= 80 else None
+
+
 def is_population(count: Count) -> bool:
     """A place's population ("в селе 2000 жителей"), not a target group."""
     return count.of in _POPULATION
@@ -267,6 +301,12 @@ def read_period(sentence: Sentence, years: list[int]) -> Period | None:
     marks: list[tuple[int, int, int | None, str]] = []  # (token index, month, year, cue)
     for index, token in enumerate(tokens):
         month: int | None = words.MONTHS.get(token.lemma) or words.MONTHS.get(token.lower)
+        if month is None and not token.known and len(token.lower) >= 5:
+            month = _month_typo(token.lower)  # "с октбяря по май"
+        if (index > 0 and tokens[index - 1].lower == "не") or (
+                index > 1 and tokens[index - 2].lower == "не" and tokens[index - 1].lower in (
+                    "с", "со", "по", "до", "в")):
+            continue  # "не с апреля, а с мая": the corrected month goes
         year: int | None = None
         date = _DATE.fullmatch(token.text)
         if date is not None and 1 <= int(date.group(2)) <= 12:

@@ -36,11 +36,11 @@ class Gazetteer:
     english: dict[str, str] = field(default_factory=dict)  # subject → its English name
 
     def key(self, lexicon: Lexicon, text: str) -> str:
-        """The lookup key of a name: the lemmas of its words."""
+        """The lookup key of a name: the lemmas of its words ("-" as a space: "Йошкар Ола")."""
         from razdel import tokenize
 
-        return " ".join(lexicon.lemma(t.text) for t in tokenize(text) if t.text.isalnum()
-                        or "-" in t.text)
+        words_ = [w for t in tokenize(text.replace("-", " ")) if (w := t.text).isalnum()]
+        return " ".join(lexicon.lemma(w) for w in words_)
 
 
 _CACHE: dict[bool, Gazetteer] = {}
@@ -123,6 +123,9 @@ def read_places(sentences: list[Sentence], lexicon: Lexicon, *, lang: str = "ru"
     ``names_only``: the answer is a title or a name ("Живая память Арзамаса"): only an explicit
     subject counts, not a settlement inside the name."""
     gazetteer = load_gazetteer(lexicon)
+    # an answer typed all in lower case ("кострома", "живем в томске") still names places
+    lowercase = not any(ch.isupper() for s in sentences for ch in s.text) and sum(
+        len(s.tokens) for s in sentences) <= 6
     subjects: list[str] = []
     settlements: list[str] = []
     settlement_subjects: list[str] = []
@@ -143,19 +146,23 @@ def read_places(sentences: list[Sentence], lexicon: Lexicon, *, lang: str = "ru"
             matched = 0
             for size in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
                 window = [t for t in tokens[i:i + size]]
-                if not window[0].text[:1].isupper() and not (
+                if not (window[0].text[:1].isupper() or lowercase) and not (
                         size > 1 and window[-1].lemma in ("область", "край", "округ",
                                                           "республика")):
                     continue
-                key = " ".join(t.lemma for t in window if t.text.isalnum() or "-" in t.text)
+                keys = _keys(window)
+                key = next((k for k in keys if k in gazetteer.subjects or k in
+                            gazetteer.settlements), keys[0] if keys else "")
                 if key in gazetteer.subjects:
                     if not negated:
                         _add(subjects, gazetteer.subjects[key])
                     matched = size
                     break
-                if key in gazetteer.settlements and window[0].text[:1].isupper():
-                    if (key in gazetteer.common or {"Name", "Surn", "Patr"} & window[0].tags
-                            ) and not after_place_word:
+                if key in gazetteer.settlements and (window[0].text[:1].isupper() or lowercase):
+                    if i > 0 and tokens[i - 1].lower in ("по", "на", "along", "on"):
+                        continue  # "сплавы по Шуе", "на Онеге": a river or a lake
+                    if (key in gazetteer.common or (size == 1 and {"Name", "Surn", "Patr"}
+                            & window[0].tags)) and not after_place_word:
                         continue  # "Ольга", "Мирный", "Бор": a place only after "в", "село"
                     if negated or names_only:
                         matched = size
@@ -202,6 +209,23 @@ def read_places(sentences: list[Sentence], lexicon: Lexicon, *, lang: str = "ru"
         subject = gazetteer.english.get(subject, subject)
     return Place(subject=subject, settlements=tuple(settlements),
                  confidence=0.95 if subjects or settlement_subjects else 0.6)
+
+
+def _keys(window: list[Token]) -> list[str]:
+    """Lookup keys of a run of words: each word's lemma readings combined ("Великом Устюге" →
+    "великий устюг" as well as "великое устюг"), hyphenated words split like the index."""
+    options: list[list[str]] = []
+    for token in window:
+        if not (token.text.isalnum() or "-" in token.text):
+            continue
+        readings = list(token.lemmas or (token.lemma,))
+        if "-" in token.text:
+            readings.insert(0, " ".join(token.lower.split("-")))
+        options.append(readings[:3])
+    keys = [""]
+    for readings in options:
+        keys = [f"{k} {r}".strip() for k in keys for r in readings][:9]
+    return keys
 
 
 def _starts_region(tokens: tuple[Token, ...], index: int) -> bool:

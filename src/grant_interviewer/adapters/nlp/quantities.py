@@ -182,7 +182,14 @@ def scan(tokens: tuple[Token, ...], *, lang: str = "ru") -> list[Quantity]:
             multiplied = inverted = True
         currency = foreign = percent = False
         j = last + 1
-        if j < n and tokens[j].lemma in CURRENCY | {"рубль"}:
+        if j < n and tokens[j].lower.rstrip(".") in ("т.р", "тр", "тыс.р", "тыс.руб", "т.руб"):
+            value *= 1000  # "350т.р.": thousand rubles
+            multiplied = currency = True
+            last = j
+            j += 1
+        if currency:
+            pass
+        elif j < n and tokens[j].lemma in CURRENCY | {"рубль"}:
             currency = True
             last = j
             if j + 1 < n and tokens[j + 1].text == ".":

@@ -36,6 +36,7 @@ class Token:
     sentence: int  # index of its sentence
     space_before: bool  # whitespace separates it from the previous token
     known: bool = True  # the morphology's dictionary has the word (False: a typo, a name)
+    lemmas: tuple[str, ...] = ()  # other readings' lemmas (place names: "Великом" → великий)
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,42 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+_GLUED_UNIT = re.compile(r"(?<=\d)(?=[^\W\d_])")  # "350т.р.", "1,5млн" → "350 т.р."
+_NUMBER_WORDS = (
+    "один", "одна", "два", "две", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять",
+    "десять", "двадцать", "тридцать", "сорок", "пятьдесят", "шестьдесят", "семьдесят",
+    "восемьдесят", "девяносто", "сто", "двести", "триста", "четыреста", "пятьсот", "шестьсот",
+    "семьсот", "восемьсот", "девятьсот", "тысяча", "тысячи", "тысяч", "миллион", "миллиона",
+    "миллионов", "полтора", "полторы",
+)
+
+
+def _fix_number_typos(text: str, lexicon: Lexicon) -> str:
+    """"три милиона" → "три миллиона": an unknown word close to a number word is that word
+    (rapidfuzz; only words the morphology does not know are touched)."""
+    from rapidfuzz import fuzz, process
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if len(word) < 5 or lexicon.info(word).known:
+            return word
+        best = process.extractOne(word.lower(), _NUMBER_WORDS, scorer=fuzz.ratio)
+        return best[0] if best is not None and best[1] >= 85 else word
+
+    return _WORD.sub(fix, text)
+
+
 def tokenize(text: str, lang: str, lexicon: Lexicon) -> list[Sentence]:
     """Sentences of ``text`` with their tokens (number words as digits)."""
     from razdel import tokenize as razdel_tokenize
 
     sentences: list[Sentence] = []
     for index, raw in enumerate(split_sentences(text)):
-        normalised = _numbers_to_digits(raw, lang) if _has_number_words(raw) else raw
+        normalised = _GLUED_UNIT.sub(" ", raw)
+        if lang != "en" and lexicon.has_morphology:
+            normalised = _fix_number_typos(normalised, lexicon)
+        if _has_number_words(normalised):
+            normalised = _numbers_to_digits(normalised, lang)
         tokens: list[Token] = []
         previous_stop = 0
         for piece in razdel_tokenize(normalised):
@@ -93,6 +123,7 @@ def tokenize(text: str, lang: str, lexicon: Lexicon) -> list[Sentence]:
                 sentence=index,
                 space_before=piece.start > previous_stop,
                 known=info.known,
+                lemmas=info.lemmas,
             ))
             previous_stop = piece.stop
         sentences.append(Sentence(index=index, text=raw, tokens=tuple(tokens)))

@@ -430,7 +430,7 @@ class InterviewService:
         engine = self.engine(state.lang)
         plan = engine.plan_next(state)
         if plan is None:
-            if not engine.required_complete(state):
+            if not engine.required_complete(state) and engine.can_go_on(state):
                 return self._budget_reply(state, prefix=prefix)
             return await self._complete(state, early=False)
         context: tuple[KnowledgeChunk, ...] = ()

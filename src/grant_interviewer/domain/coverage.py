@@ -101,9 +101,13 @@ def recompute(pack: ContentPack, state: InterviewState, *,
                     target.covered_by_turn = turn.index
     slots = merge_values(answers)
     # without a name turn, state.name stays as given (a /restart keeps the earlier name)
+    approximate = set(slots.get("approximate") or ())
     for rp in pack.reference_points:
         topic = topics[rp.id]
         complete, missing = evaluate(rp, " ".join(topic.answers), slots)
+        if complete and topic.followups == 0 and approximate & set(rp.completeness.required_slots):
+            # "миллион где-то": kept, and asked once for the exact figure the form needs
+            complete, missing = False, ["exact"]
         if complete:
             topic.status = TopicStatus.COMPLETE
         elif skipped_last.get(rp.id) and not rp.required:

@@ -55,6 +55,8 @@ PARK_AFTER_WEAK = 2  # a topic with this many weak answers waits for the end of 
 # a deferral ("потом скажу") parks the topic until the end instead
 _FOLLOW_UP_CLASSES = frozenset({"non_answer", "refers_back", "question_back", "off_topic"})
 EXTRA_PER_TOPIC = 2  # questions added per missing required topic when the person goes on
+MAX_ROUNDS = 2  # times the interview offers to go on past its budget (/continue after the end
+# reopens it once more on request)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,17 @@ class InterviewEngine:
         state.meta["budget"] = max(self.budget(state), asked) + EXTRA_PER_TOPIC * max(missing, 1)
         state.meta["rounds"] = int(state.meta.get("rounds", 0)) + 1
 
+    def can_go_on(self, state: InterviewState) -> bool:
+        """Whether one more round (``/continue``) would still have a required topic to ask."""
+        rounds = int(state.meta.get("rounds", 0))
+        if rounds >= MAX_ROUNDS:
+            return False
+        state.meta["rounds"] = rounds + 1
+        try:
+            return any(self._revisit(state, rp) for rp in self.pack.reference_points)
+        finally:
+            state.meta["rounds"] = rounds
+
     def budget(self, state: InterviewState) -> int:
         """The question budget of this interview (the pack's, or more after ``/continue``)."""
         return max(self.max_questions, int(state.meta.get("budget", 0)))
@@ -182,13 +195,20 @@ class InterviewEngine:
                 and topic.followups < min(rp.followup_budget, 2)
                 and topic.weak < PARK_AFTER_WEAK + (1 if topic.last_class == "question_back"
                                                     else 0)
+                and (rp.required or (self.required_complete(state)  # importance first
+                                     and topic.last_class not in _FOLLOW_UP_CLASSES
+                                     and asked + 1 < self.max_questions))
                 and self._room_for(state, asked)
             ):
-                missing = tuple(topic.missing)
-                if topic.last_class in _FOLLOW_UP_CLASSES:
-                    missing = (topic.last_class, *missing)
-                return PlannedQuestion(kind="followup", reference_point=rp, missing=missing)
+                # the writer reads what the last answer was from the turn's facts
+                return PlannedQuestion(kind="followup", reference_point=rp,
+                                       missing=tuple(topic.missing))
         candidates = [rp for rp in self.pack.reference_points if self._eligible(state, rp)]
+        if not any(rp.required for rp in candidates):
+            # every required topic was asked: the parked ones (weak answers so far) come back
+            # before the optional topics
+            parked = [rp for rp in self.pack.reference_points if self._revisit(state, rp)]
+            candidates = parked or candidates
         if not candidates:  # nothing else left: a deferred required topic need not wait longer
             candidates = [
                 rp
@@ -202,8 +222,9 @@ class InterviewEngine:
         ready = [rp for rp in candidates if all(self._settled(state, d) for d in rp.depends_on)]
         order = {rp.id: i for i, rp in enumerate(self.pack.reference_points)}
         chosen = min(ready or candidates, key=lambda rp: (rp.priority, order[rp.id]))
-        if not chosen.required and not self._room_for(state, asked):
-            return None
+        if not chosen.required and (not self._room_for(state, asked)
+                                    or asked >= self.max_questions):
+            return None  # optional topics only within the pack's budget, not the extension
         topic = state.topics[chosen.id]
         return PlannedQuestion(kind="topic", reference_point=chosen, missing=tuple(topic.missing))
 
@@ -230,8 +251,15 @@ class InterviewEngine:
             return False
         rounds = int(state.meta.get("rounds", 0))
         turns = self._direct_turns(state, rp.id)
+        if not turns:
+            return False  # never asked: not a revisit
         if rounds == 0 and all(t.answer == SKIP_MARKER for t in turns):
             return False  # skipped on purpose: asked again only when the person chooses to go on
+        if turns[-1].answer != SKIP_MARKER and (
+                turns[-1].facts is not None and turns[-1].facts.answer_class.is_content
+                and state.topics[rp.id].status == TopicStatus.PARTIAL and rounds == 0
+                and len(turns) > rp.followup_budget):
+            return False  # it had its follow-ups and an answer: the rest waits for /continue
         allowed = 1 + rp.followup_budget + 2 * rounds  # the first question, follow-ups, rounds
         return len(turns) < allowed
 

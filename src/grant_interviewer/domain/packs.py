@@ -101,6 +101,7 @@ WRITER_PHRASES: dict[str, frozenset[str]] = {
         "aspect_details": (),
         "aspect_focus": ("title",),
         "aspect_numbers": (),
+        "aspect_exact": (),
         "required_why": ("section",),
         **{f"slot_{slot}": () for slot in KNOWN_SLOTS},
     }.items()

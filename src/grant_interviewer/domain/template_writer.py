@@ -48,7 +48,7 @@ _RECALL: dict[str, tuple[str, tuple[str, ...]]] = {
     "risks": ("facts", ("duration_months", "beneficiaries")),
 }
 _COUNTED_FORM = re.compile(r"(?:ов|ев|ей|ых|их|человек)$")  # genitive plural after a number
-_ASPECTS = {"details": "aspect_details", "numbers": "aspect_numbers"}
+_ASPECTS = {"details": "aspect_details", "numbers": "aspect_numbers", "exact": "aspect_exact"}
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -21,7 +22,7 @@ from grant_interviewer.adapters.nlp.names import read_orgs_and_title, read_perso
 from grant_interviewer.adapters.nlp.numbers_facts import is_population, read_numbers, read_period
 from grant_interviewer.adapters.nlp.places import load_gazetteer, read_places
 from grant_interviewer.adapters.nlp.resources import NlpResources, get_resources
-from grant_interviewer.adapters.nlp.tokens import Sentence, tokenize
+from grant_interviewer.adapters.nlp.tokens import Sentence, is_list_item, tokenize
 from grant_interviewer.adapters.nlp.topics import TopicCues, assign
 from grant_interviewer.domain.model import ContentPack, InterviewState
 from grant_interviewer.domain.understanding.facts import (
@@ -115,8 +116,10 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
                 topics.add("co_funding")
         counts.extend((sentence.index, c, cue)
                       for c, cue in zip(numbers.counts, numbers.participation, strict=True))
-        period = read_period(sentence, numbers.years)
-        durations = numbers.periods if _about_the_project_time(sentence, asked, cues) else []
+        project_time = _about_the_project_time(sentence, asked, cues)
+        period = read_period(sentence, numbers.years) if project_time or asked in (
+            "project_essence", None) else None  # "каток открыт с декабря по март": a schedule
+        durations = numbers.periods if project_time else []
         for found in [*durations, *([period] if period else [])]:
             periods.append(found)
             topics.add("timeline")
@@ -131,7 +134,8 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
                 fact_topics.setdefault(sentence.index, set()).add("geography")
     persons = [p for p in read_persons(sentences, lang=lang)
                if asked in ("team", None) or _leader_named(sentences, p)]
-    orgs, title = read_orgs_and_title(sentences, asked=asked, lang=lang)
+    orgs, titles = read_orgs_and_title(sentences, asked=asked, lang=lang)
+    title = titles[0] if titles else None
     if asked in ("partners", "co_funding", "team", "budget_breakdown", "activities"):
         orgs = []  # organisations named there are partners and venues, not the applicant
     main = _main_count([(c, cue) for _, c, cue in counts], asked=asked)
@@ -145,12 +149,14 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
                      or any(c.of in words.PEOPLE for c in final_counts))
     word_tokens = [t for s in sentences for t in s.tokens if t.text.isalpha()]
     unknown = sum(1 for t in word_tokens if not _known(t.text, lexicon))
-    cue_topics = {sentence.index: cues.topics_of(sentence) for sentence in sentences}
+    cue_topics = _with_list_headings(sentences, {s.index: cues.topics_of(s) for s in sentences})
     has_cues = any(cue_topics.values())
     answer_class, confidence = classify(text, has_facts=has_facts, unknown_words=unknown,
                                         words=len(word_tokens), has_cues=has_cues)
     if answer_class.is_content and asked == "project_title" and title is None:
         title = _bare_title(text)
+    if answer_class == AnswerClass.CORRECTION and len(titles) > 1:
+        title = titles[-1]  # "«особое детство» ой нет, «солнечный круг»"
     if title is not None and answer_class.is_content:
         for sentence in sentences:
             if title in sentence.text:
@@ -202,20 +208,45 @@ def _main_count(counts: list[tuple[Count, bool]], *, asked: str | None) -> Count
         if participants:
             return participants[0][0]
         return people[0][0] if people else None
-    if asked in ("results", "team", "co_funding", "partners", "problem", "activities",
-                 "sustainability", "info_coverage", "risks", "organization"):
+    if asked in ("results", "team", "co_funding", "partners", "problem", "activities", "tasks",
+                 "sustainability", "info_coverage", "risks", "organization",
+                 "budget_breakdown"):
         return None
     if cued:
         return cued[0]
     return participants[0][0] if participants else None
 
 
+_DURATION_LEADS = frozenset({"на", "течение", "продлится", "длится", "рассчитан", "рассчитать",
+                             "for", "over", "lasts", "last", "within"})
+
+
 def _about_the_project_time(sentence: Sentence, asked: str | None, cues: TopicCues) -> bool:
-    """Whether a duration in ``sentence`` is the project's ("продлится 12 месяцев"), not a fact
-    about the past ("за два года число правонарушений выросло")."""
-    if asked in ("timeline", "project_essence", None):
+    """Whether a duration in ``sentence`` is the project's ("продлится 12 месяцев", "на 12
+    месяцев"), not a fact about the past ("за два года число правонарушений выросло")."""
+    if asked == "timeline" or "timeline" in cues.topics_of(sentence):
         return True
-    return "timeline" in cues.topics_of(sentence)
+    return asked in ("project_essence", None) and any(
+        t.lower in _DURATION_LEADS or t.lemma in _DURATION_LEADS for t in sentence.tokens)
+
+
+_HEADED_LIST = re.compile(r":\s*(?:1[.)]|[-–•])")
+
+
+def _with_list_headings(sentences: list[Sentence], cue_topics: dict[int, list[str]]
+                        ) -> dict[int, list[str]]:
+    """Items of a list under a heading ("Задачи:" then "1) …", "2) …") serve the heading's
+    topics, as does the rest of a sentence that opens with one ("Задачи: 1) …; 2) …")."""
+    heading: list[str] = []
+    for sentence in sentences:
+        text = sentence.text.strip()
+        if heading and is_list_item(text):
+            cue_topics[sentence.index] = list(dict.fromkeys([*cue_topics[sentence.index],
+                                                             *heading]))
+            continue
+        opens_list = text.endswith(":") or _HEADED_LIST.search(text) is not None
+        heading = list(cue_topics[sentence.index]) if opens_list else []
+    return cue_topics
 
 
 _LEADER_CUES = ("руководител", "координатор", "директор", "председател", "lead", "head",

@@ -115,11 +115,11 @@ def _english_orgs(sentences: list[Sentence]) -> list[Org]:
 
 
 def read_orgs_and_title(sentences: list[Sentence], *, asked: str | None, lang: str = "ru"
-                        ) -> tuple[list[Org], str | None]:
+                        ) -> tuple[list[Org], list[str]]:
     """Organisations (form word + quoted name) and the project title (a quoted name near a
     title cue, or any quoted name in an answer about the title)."""
     orgs: list[Org] = []
-    title: str | None = None
+    titles: list[str] = []
     for sentence in sentences:
         tokens = sentence.tokens
         for index, _token in enumerate(tokens):
@@ -142,12 +142,13 @@ def read_orgs_and_title(sentences: list[Sentence], *, asked: str | None, lang: s
                 if all(o.name != name for o in orgs):
                     orgs.append(Org(name=name, confidence=0.9))
                 continue
-            if venue and title is None and asked in ("project_title", "project_essence", None):
-                title = inner  # "клуб «Точка роста» для подростков": the project's name
+            if venue and asked in ("project_title", "project_essence", None):
+                titles.append(inner)  # "клуб «Точка роста» для подростков": the project's name
                 continue
             before = {t.lemma for t in tokens[max(0, index - 4):index]}
-            if title is None and (before & words.TITLE_CUES or asked == "project_title"):
-                title = inner
+            if before & words.TITLE_CUES or asked == "project_title" or (
+                    titles and asked == "project_title"):
+                titles.append(inner)
     if lang == "en" and not orgs:
         orgs = _english_orgs(sentences)
-    return orgs, title
+    return orgs, titles

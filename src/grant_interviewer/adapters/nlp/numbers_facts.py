@@ -46,12 +46,22 @@ def read_numbers(sentence: Sentence, *, asked: str | None, lang: str = "ru") -> 
             consumed.update(range(quantity.last + 1, min(len(tokens), quantity.last + 3)))
     for quantity in quantities:
         noun = _noun_after(tokens, quantity)
+        previous = tokens[quantity.first - 1].lower if quantity.first > 0 else ""
+        if previous == "не" and not quantity.multiplied and not quantity.currency:
+            continue  # "ой не 40, а 45 семей": the number being corrected
+        if noun is None and previous == "а" and found.counts:
+            last = found.counts[-1]  # "40 детей, ой не 40 а 45": counts the same
+            found.counts.append(Count(value=round(quantity.value), of=last.of,
+                                      span=quantity.raw))
+            found.participation.append(found.participation[-1])
+            continue
         if quantity.last + 1 < len(tokens) and tokens[quantity.last + 1].text == "+" and not (
                 quantity.currency or quantity.multiplied):
             continue  # "60+": an age threshold, not a count
         if quantity.percent:
             role = "co_funding" if (asked == "co_funding" or _near(
-                tokens, quantity, words.CO_FUNDING_CUES)) else "unknown"
+                tokens, quantity, words.CO_FUNDING_CUES) or _money_role(
+                    tokens, quantity, asked, set()) == "co_funding") else "unknown"
             found.shares.append(Share(value=quantity.value / 100.0,
                                       role=role, span=quantity.raw))  # type: ignore[arg-type]
             continue
@@ -93,6 +103,17 @@ def _has(tokens: tuple[Token, ...], lemmas: frozenset[str]) -> bool:
 
 def _noun_after(tokens: tuple[Token, ...], quantity: Quantity) -> Token | None:
     """The word the number counts: right after it, maybe past one or two adjectives."""
+    if tokens and not any("а" <= ch <= "я" for t in tokens[:3] for ch in t.lower):
+        # English: "40 student volunteers" counts volunteers — the last people word of the run
+        run = [t for t in tokens[quantity.last + 1:quantity.last + 4]]
+        alpha = []
+        for token in run:
+            if not token.text.isalpha():
+                break
+            alpha.append(token)
+        people = [t for t in alpha if t.lower in words.PEOPLE or t.lower in words.TEAM]
+        if people:
+            return people[-1]
     for k in range(quantity.last + 1, min(len(tokens), quantity.last + 4)):
         token = tokens[k]
         if not token.text[:1].isalpha():

@@ -34,7 +34,7 @@ HEDGES_BEFORE = frozenset({
     "maybe", "наверное", "наверно", "вроде",
 })
 HEDGES_AFTER = frozenset({"где-то", "примерно", "приблизительно", "или", "ориентировочно",
-                          "около", "плюс-минус", "ish"})
+                          "около", "плюс-минус", "ish", "~"})
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,15 @@ def _number(text: str, *, lang: str = "ru") -> float | None:
         return float(cleaned)
     except ValueError:
         return None
+
+
+def _inverted_number_at(tokens: tuple[Token, ...], index: int) -> int | None:
+    """Where the number of "тысяч 100" / "тысяч на 40" starts, after the scale word."""
+    while index < len(tokens) and tokens[index].lower in ("на", "где-то", "около", "примерно"):
+        index += 1
+    if index < len(tokens) and _is_digits(tokens[index]) and tokens[index].text not in _POWERS:
+        return index
+    return None
 
 
 def _is_digits(token: Token) -> bool:
@@ -153,9 +162,10 @@ def scan(tokens: tuple[Token, ...], *, lang: str = "ru") -> list[Quantity]:
             value *= _POWERS[tokens[last + 1].text]
             last += 1
             multiplied = True
-        elif (text in _POWERS and last + 1 < n and _is_digits(tokens[last + 1])
-              and tokens[last + 1].text not in _POWERS):
-            following, after = _join_groups(tokens, last + 1)
+        elif text in _POWERS and _inverted_number_at(tokens, last + 1) is not None:
+            start = _inverted_number_at(tokens, last + 1)
+            assert start is not None
+            following, after = _join_groups(tokens, start)
             number = _number(following)
             if number is not None and number < 1000:
                 value = number * _POWERS[text]
@@ -203,9 +213,11 @@ def scan(tokens: tuple[Token, ...], *, lang: str = "ru") -> list[Quantity]:
         if first > 0 and tokens[first - 1].lemma in CURRENCY and tokens[first - 1].text == "₽":
             currency = True
         approximate = inverted
-        for k in range(max(0, first - 2), first):
+        for k in range(first - 1, max(-1, first - 3), -1):  # within the clause
             if tokens[k].lower in HEDGES_BEFORE:
                 approximate = True
+            if not tokens[k].text.isalpha() or tokens[k].text.endswith(","):
+                break
         if last + 1 < n and tokens[last + 1].lower in HEDGES_AFTER:
             approximate = True
         if first > 0 and tokens[first - 1].lower in ("от",) and not approximate:

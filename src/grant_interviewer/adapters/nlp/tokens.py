@@ -62,17 +62,25 @@ def _numbers_to_digits(text: str, lang: str) -> str:
         return text
 
 
+_LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[-–—•*])\s*")
+
+
 def split_sentences(text: str) -> list[str]:
-    """The sentences of ``text`` (razdel), line breaks and list markers also ending one."""
+    """The sentences of ``text`` (razdel); a line break also ends one."""
     from razdel import sentenize
 
     out: list[str] = []
-    for line in re.split(r"\n+|(?:^|\s)(?=\d\)\s)", text):
-        line = line.strip(" \t-–—•*")
-        if not line:
+    for line in re.split(r"\n+", text):
+        line = line.strip(" \t")
+        if not line.strip("-–—•*"):
             continue
         out.extend(s.text.strip() for s in sentenize(line) if s.text.strip())
     return out
+
+
+def is_list_item(sentence: str) -> bool:
+    """Whether a sentence is an item of a list ("1) …", "- …", "• …")."""
+    return bool(_LIST_ITEM.match(sentence))
 
 
 _GLUED_UNIT = re.compile(r"(?<=\d)(?=[^\W\d_])")  # "350т.р.", "1,5млн" → "350 т.р."
@@ -100,6 +108,34 @@ def _fix_number_typos(text: str, lexicon: Lexicon) -> str:
     return _WORD.sub(fix, text)
 
 
+_INVERTED_SCALE = re.compile(
+    r"\b(тысяч[аи]?|тыщ[аи]?|миллион(?:а|ов)?)\s+((?:(?:сто|двести|триста|четыреста|пятьсот|"
+    r"шестьсот|семьсот|восемьсот|девятьсот|десять|двадцать|тридцать|сорок|пятьдесят|"
+    r"шестьдесят|семьдесят|восемьдесят|девяносто|один|одна|два|две|три|четыре|пять|шесть|семь|"
+    r"восемь|девять|одиннадцать|двенадцать|пятнадцать)\b\s*)+)",
+    re.IGNORECASE,
+)
+
+
+def _uninvert(text: str) -> str:
+    """"тысяч двести сорок" → "двести сорок тысяч ~" (number-parser would read 1240); the
+    trailing "~" keeps the loose word order's hedge for the quantity reader. A scale word after
+    a number ("один миллион четыреста восемьдесят тысяч") is ordinary order and stays."""
+
+    def swap(match: re.Match[str]) -> str:
+        before = text[:match.start()].split()
+        after = text[match.end():].split()
+        if before and before[-1].lower().strip(",.") in (*_NUMBER_WORDS, "полтора", "пол"):
+            return match.group(0)
+        if before and before[-1].strip(",.").isdigit():
+            return match.group(0)
+        if after and after[0].lower().startswith(("тысяч", "миллион", "тыс")):
+            return match.group(0)
+        return f"{match.group(2).strip()} {match.group(1)} ~ "
+
+    return _INVERTED_SCALE.sub(swap, text)
+
+
 def tokenize(text: str, lang: str, lexicon: Lexicon) -> list[Sentence]:
     """Sentences of ``text`` with their tokens (number words as digits)."""
     from razdel import tokenize as razdel_tokenize
@@ -110,6 +146,8 @@ def tokenize(text: str, lang: str, lexicon: Lexicon) -> list[Sentence]:
         if lang != "en" and lexicon.has_morphology:
             normalised = _fix_number_typos(normalised, lexicon)
         if _has_number_words(normalised):
+            if lang != "en":
+                normalised = _uninvert(normalised)
             normalised = _numbers_to_digits(normalised, lang)
         tokens: list[Token] = []
         previous_stop = 0

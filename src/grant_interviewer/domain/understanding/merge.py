@@ -116,7 +116,9 @@ def facts_values(facts: AnswerFacts) -> dict[str, SlotValue]:
         values["beneficiary_group"] = SlotValue(main.of)
     start = next((p.start for p in facts.periods if p.start), None)
     end = next((p.end for p in facts.periods if p.end), None)
-    months = next((p.months for p in facts.periods if p.months), None)
+    # a start-to-end range says the duration better than a number said elsewhere
+    months = next((p.months for p in facts.periods if p.months and p.start and p.end), None) \
+        or next((p.months for p in facts.periods if p.months), None)
     approximate_period = any(p.approximate for p in facts.periods)
     if months is None and start and end:
         months = _months_between(start, end)

@@ -163,23 +163,30 @@ def test_answer_to_one_topic_completes_others() -> None:
         now=NOW,
     )
     assert set(outcome.covered_elsewhere) >= {
-        "project_title",
         "budget_total",
         "timeline",
         "geography",
         "target_audience",
         "co_funding",
     }
+    # the title read from quotes is confirmed in one short question, not asked anew
+    assert state.topics["project_title"].missing == ["confirm"]
     planned = []
+    kinds = {}
     for _ in range(20):
         plan = engine.plan_next(state)
         if plan is None:
             break
         assert plan.reference_point is not None
         planned.append(plan.reference_point.id)
+        kinds[plan.reference_point.id] = plan.kind
         engine.ask(state, plan, f"q{len(state.turns)}", now=NOW)
-        engine.record_answer(state, "Подробный ответ " * 20 + " 42", now=NOW)
+        answer = "Да, верно." if plan.kind == "confirm" else "Подробный ответ " * 20 + " 42"
+        engine.record_answer(state, answer, now=NOW)
     assert not set(planned) & set(outcome.covered_elsewhere)
+    assert kinds["project_title"] == "confirm"
+    assert state.topics["project_title"].status == TopicStatus.COMPLETE
+    assert state.slots["project_title"] == "Точка роста"
 
 
 def test_skip_optional_topic_marks_it_skipped() -> None:

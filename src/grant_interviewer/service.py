@@ -100,7 +100,7 @@ class ServiceConfig:
     max_answer_chars: int = 20_000
     kb_wait_seconds: float = 3.0
     writer_timeout: float = 8.0
-    analysis_timeout: float = 3.0
+    analysis_timeout: float = 5.0  # a safety net: the analyzer itself bounds its model wait
     export_dir: Path | None = None
     export_formats: tuple[str, ...] = ("md", "json", "docx")
 

@@ -32,6 +32,13 @@ from grant_interviewer.domain.understanding.merge import merge_values
 __all__ = ["SKIP_MARKER", "FactsReader", "evaluate", "recompute"]
 
 SKIP_MARKER = "/skip"
+# topics that, when complete only through a passing mention, are confirmed in one short question
+# ("Название — «Точка роста», верно?") instead of being taken silently or asked anew
+CONFIRMED_WHEN_INFERRED = frozenset({"project_title"})
+_YES = frozenset({"да", "верно", "да верно", "ага", "угу", "так и есть", "правильно", "все верно",
+                  "да все верно", "именно", "точно", "ок", "yes", "correct", "right", "yes correct",
+                  "that's right", "yep", "да, верно"})
+_NO = frozenset({"нет", "неверно", "не так", "не верно", "no", "wrong", "not right", "нет не так"})
 _WORD = re.compile(r"\w+")
 
 FactsReader = Callable[[str, str, "str | None"], AnswerFacts]  # (text, lang, asked) → facts
@@ -47,6 +54,29 @@ def evaluate(rp: ReferencePoint, text: str, slots: dict[str, Any]) -> tuple[bool
     if rule.keywords and not _keyword_hits(rule.keywords, text):
         missing.append("numbers" if all(k.isdigit() for k in rule.keywords) else "focus")
     return not missing, missing
+
+
+def _confirmations(state: InterviewState, slots: dict[str, Any]) -> dict[str, bool]:
+    """Answers to confirmation questions: True ("да, верно"), False ("нет": the value read in
+    passing is dropped, so the topic is asked properly)."""
+    found: dict[str, bool] = {}
+    for turn in state.turns:
+        if turn.kind != "confirm" or not turn.answer or turn.reference_point is None:
+            continue
+        plain = _plain(turn.answer)
+        if plain in _YES:
+            found[turn.reference_point] = True
+            slots["inferred"] = [s for s in slots.get("inferred") or () if s != "project_title"]
+        elif plain in _NO:
+            found[turn.reference_point] = False
+            slots.pop("project_title", None)
+        else:
+            found[turn.reference_point] = True  # a title of its own: read as the answer
+    return found
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower().replace("ё", "е")).split())
 
 
 def _keyword_hits(keywords: tuple[str, ...], text: str) -> set[str]:
@@ -83,7 +113,11 @@ def recompute(pack: ContentPack, state: InterviewState, *,
             skipped_last[rp_id] = True
             continue
         skipped_last[rp_id] = False
-        facts = turn.facts if turn.facts is not None else reader(turn.answer, state.lang, rp_id)
+        if turn.kind == "confirm" and _plain(turn.answer) in _YES | _NO:
+            continue  # "да, верно" / "нет" to a confirmation: see _confirmations
+        if turn.facts is None:  # saved by an earlier version: read once, kept with the turn
+            turn.facts = reader(turn.answer, state.lang, rp_id)
+        facts = turn.facts
         answers.append((rp_id, facts))
         topic.last_class = facts.answer_class.value
         topic.weak += 1  # a direct answer; reset below if the topic ends up complete
@@ -100,13 +134,19 @@ def recompute(pack: ContentPack, state: InterviewState, *,
                 if served != rp_id and target.covered_by_turn is None:
                     target.covered_by_turn = turn.index
     slots = merge_values(answers)
+    confirmed = _confirmations(state, slots)
     # without a name turn, state.name stays as given (a /restart keeps the earlier name)
     approximate = set(slots.get("approximate") or ())
     for rp in pack.reference_points:
         topic = topics[rp.id]
         complete, missing = evaluate(rp, " ".join(topic.answers), slots)
-        if complete and topic.followups == 0 and approximate & set(rp.completeness.required_slots):
-            # "миллион где-то": kept, and asked once for the exact figure the form needs
+        if complete and rp.id in CONFIRMED_WHEN_INFERRED and confirmed.get(rp.id) is None and set(
+                rp.completeness.required_slots) & set(slots.get("inferred") or ()):
+            complete, missing = False, ["confirm"]
+        if (complete and topic.followups == 0 and topic.weak <= 1
+                and approximate & set(rp.completeness.required_slots)):
+            # "миллион где-то" as the first answer: kept, and asked once for the exact figure
+            # the form needs (a figure given after weak answers is taken as it is)
             complete, missing = False, ["exact"]
         if complete:
             topic.status = TopicStatus.COMPLETE

@@ -25,6 +25,7 @@ from grant_interviewer.domain.model import (
     ContentPack,
     InterviewState,
     PlannedQuestion,
+    QuestionKind,
     ReferencePoint,
     SessionStatus,
     TopicState,
@@ -226,7 +227,8 @@ class InterviewEngine:
                                     or asked >= self.max_questions):
             return None  # optional topics only within the pack's budget, not the extension
         topic = state.topics[chosen.id]
-        return PlannedQuestion(kind="topic", reference_point=chosen, missing=tuple(topic.missing))
+        kind: QuestionKind = "confirm" if topic.missing == ["confirm"] else "topic"
+        return PlannedQuestion(kind=kind, reference_point=chosen, missing=tuple(topic.missing))
 
     def _direct_turns(self, state: InterviewState, rp_id: str) -> list[Turn]:
         return [t for t in state.turns if t.reference_point == rp_id and t.answer is not None]

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from grant_interviewer.domain.understanding.facts import AnswerFacts
 
 Priority = Literal[0, 1, 2, 3]
-QuestionKind = Literal["name", "topic", "followup"]
+QuestionKind = Literal["name", "topic", "followup", "confirm"]
 
 
 def utcnow() -> datetime:

@@ -102,6 +102,7 @@ WRITER_PHRASES: dict[str, frozenset[str]] = {
         "aspect_focus": ("title",),
         "aspect_numbers": (),
         "aspect_exact": (),
+        "confirm_value": ("title", "value"),
         "required_why": ("section",),
         **{f"slot_{slot}": () for slot in KNOWN_SLOTS},
     }.items()

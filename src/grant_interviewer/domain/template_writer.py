@@ -106,6 +106,10 @@ class TemplateWriter:
         if plan.kind == "name" or plan.reference_point is None:
             return self._unique(pack.phrase("ask_name"), state, pack, None)
         rp = plan.reference_point
+        if plan.kind == "confirm":  # "Название — «Точка роста», верно?"
+            value = state.slots.get(rp.completeness.required_slots[0], "") \
+                if rp.completeness.required_slots else ""
+            return pack.phrase("confirm_value", title=rp.title, value=value)
         seed = _seed(state.session_id, len(state.turns), rp.id)
         used = {t.question for t in state.turns}
         pool = rp.followups if plan.kind == "followup" else rp.questions

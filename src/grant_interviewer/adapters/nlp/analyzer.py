@@ -51,7 +51,7 @@ class OfflineAnalyzer:
     name = "offline"
 
     def __init__(self, pack_loader: Callable[[str], ContentPack], *,
-                 resources: NlpResources | None = None, morph_wait: float = 2.0) -> None:
+                 resources: NlpResources | None = None, morph_wait: float = 1.5) -> None:
         self._packs = pack_loader
         self._resources = resources or get_resources()
         self._morph_wait = morph_wait

@@ -172,4 +172,7 @@ def merge_values(answers: Iterable[tuple[str | None, AnswerFacts]]) -> dict[str,
                 approximate.add(slot)
     if approximate:
         slots["approximate"] = sorted(approximate)
+    inferred = sorted(slot for slot, (owned, _) in rank.items() if not owned and slot in OWNERS)
+    if inferred:
+        slots["inferred"] = inferred  # read in passing, never in an answer to their question
     return slots

@@ -1,0 +1,388 @@
+"""Building the anketa of one interview (pure: no I/O, the state is not changed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from grant_interviewer.domain.anketa.budget import Budget, Check, budget_checks, read_budget
+from grant_interviewer.domain.anketa.form import FORM, TOPIC_ORDER, direction_name
+from grant_interviewer.domain.anketa.indicators import Indicator, results_of
+from grant_interviewer.domain.anketa.labels import labels_for
+from grant_interviewer.domain.anketa.money import money
+from grant_interviewer.domain.anketa.months import add_months, months_between, parse_ym, ym
+from grant_interviewer.domain.anketa.plan import CalendarRow, calendar_plan
+from grant_interviewer.domain.anketa.sections import section_contents
+from grant_interviewer.domain.model import (
+    ContentPack,
+    InterviewState,
+    ReferencePoint,
+    SessionStatus,
+    TopicStatus,
+    Turn,
+    utcnow,
+)
+
+# The keys of ``Anketa.values`` (JSON ``values``), in the order the key-figures table shows them.
+VALUE_KEYS = (
+    "requested_amount",
+    "total_cost",
+    "co_funding",
+    "duration_months",
+    "start",
+    "end",
+    "beneficiaries",
+    "beneficiary_group",
+    "age_range",
+    "region",
+    "settlements",
+    "direction",
+    "organization",
+    "project_type",
+    "level",
+)
+# Slot names of ``state.slots["approximate"]`` -> the value key they mark.
+_APPROXIMATE_KEYS = {"co_funding_amount": "co_funding", "co_funding_share": "co_funding"}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class AnketaSection:
+    """One questionnaire section: a reference point and what the applicant said about it."""
+
+    id: str
+    title: str
+    anketa_section: str
+    priority: int
+    required: bool
+    status: TopicStatus
+    text: str
+    see_also: str | None = None  # the section that holds the text this one only repeated
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "anketa_section": self.anketa_section,
+            "priority": self.priority,
+            "required": self.required,
+            "status": self.status.value,
+            "text": self.text,
+            "see_also": self.see_also,
+        }
+
+
+@dataclass(frozen=True)
+class Direction:
+    """The FPG grant direction: inferred from the answers until the applicant confirms it."""
+
+    id: str
+    name: str
+    confirmed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return {"id": self.id, "name": self.name, "confirmed": self.confirmed}
+
+
+@dataclass(frozen=True)
+class Anketa:
+    """The questionnaire of one interview."""
+
+    session_id: str
+    user_id: str
+    lang: str
+    pack_id: str
+    status: SessionStatus
+    applicant_name: str | None
+    project_title: str | None
+    generated_at: datetime
+    sections: list[AnketaSection] = field(default_factory=list)  # in the FPG form's order
+    values: dict[str, Any] = field(default_factory=dict)
+    missing: list[dict[str, str]] = field(default_factory=list)
+    log: list[Turn] = field(default_factory=list)  # every question and answer, in order
+    direction: Direction | None = None
+    calendar: list[CalendarRow] = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
+    qualitative: list[str] = field(default_factory=list)  # results without a number
+    budget: Budget = field(default_factory=Budget)
+    checks: list[Check] = field(default_factory=list)
+    approximate: tuple[str, ...] = ()  # value keys that were said approximately
+    derived: tuple[str, ...] = ()  # value keys computed from others (end = start + duration …)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Headings and captions in the anketa's language."""
+        return labels_for(self.lang)
+
+    def section(self, rp_id: str) -> AnketaSection | None:
+        """The section of a reference point, if the pack has it."""
+        return next((s for s in self.sections if s.id == rp_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (ISO datetimes, enum values as strings); see docs/architecture.md."""
+        values: dict[str, Any] = {key: self.values.get(key) for key in VALUE_KEYS}
+        values["approximate"] = list(self.approximate)
+        values["derived"] = list(self.derived)
+        return {
+            "session_id": self.session_id,
+            "user_id": self.user_id,
+            "lang": self.lang,
+            "pack_id": self.pack_id,
+            "status": self.status.value,
+            "applicant_name": self.applicant_name,
+            "project_title": self.project_title,
+            "generated_at": _iso(self.generated_at),
+            "values": values,
+            "direction": self.direction.to_dict() if self.direction else None,
+            "budget": self.budget.to_dict(),
+            "calendar_plan": [row.to_dict() for row in self.calendar],
+            "results": {
+                "indicators": [i.to_dict() for i in self.indicators],
+                "qualitative": list(self.qualitative),
+            },
+            "checks": [check.to_dict() for check in self.checks],
+            "sections": [section.to_dict() for section in self.sections],
+            "missing": [dict(item) for item in self.missing],
+            "log": [entry.to_dict() for entry in self.log],
+        }
+
+
+def build_anketa(
+    state: InterviewState,
+    pack: ContentPack,
+    *,
+    missing: list[tuple[ReferencePoint, TopicStatus]] | None = None,
+    generated_at: datetime | None = None,
+) -> Anketa:
+    """Assemble the questionnaire of ``state``.
+
+    ``missing`` is what the engine reports as still lacking; when None it is computed here as
+    the required topics not complete plus the optional topics answered only in part. A required
+    section this module finds empty of content (only non-answers) is added to it either way.
+    """
+    order = {rp.id: i for i, rp in enumerate(pack.reference_points)}
+    by_priority = sorted(pack.reference_points, key=lambda rp: (rp.priority, order[rp.id]))
+    contents = section_contents(state, by_priority)
+    statuses = {rp_id: content.status for rp_id, content in contents.items()}
+    if missing is None:
+        missing = _missing(pack, statuses)
+    missing = _with_emptied(missing, pack, statuses)
+    lang = state.lang
+    labels = labels_for(lang)
+    values, derived = _values(state)
+    approximate = _approximate(state)
+    activities = contents["activities"].answers if "activities" in contents else ()
+    results = contents["results"].answers if "results" in contents else ()
+    calendar = calendar_plan(activities, lang=lang, start=values["start"],
+                             duration=values["duration_months"])  # fmt: skip
+    indicators, qualitative = results_of(results, lang)
+    budget = read_budget(state.slots)
+    checks = budget_checks(budget, approximate=frozenset(_slot_list(state, "approximate")),
+                           labels=labels, lang=lang)  # fmt: skip
+    checks += _period_checks(state, values, calendar, labels)
+    return Anketa(
+        session_id=state.session_id,
+        user_id=state.user_id,
+        lang=lang,
+        pack_id=state.pack_id,
+        status=SessionStatus(state.status),
+        applicant_name=state.name,
+        project_title=_project_title(state, contents.get("project_title")),
+        generated_at=generated_at or utcnow(),
+        sections=[_section(rp, contents[rp.id]) for rp in form_order(pack)],
+        values=values,
+        missing=[
+            {"id": rp.id, "title": rp.title, "status": TopicStatus(status).value}
+            for rp, status in missing
+        ],
+        log=list(state.turns),
+        direction=_direction(state, lang),
+        calendar=calendar,
+        indicators=indicators,
+        qualitative=qualitative,
+        budget=budget,
+        checks=checks,
+        approximate=approximate,
+        derived=derived,
+    )
+
+
+def form_order(pack: ContentPack) -> list[ReferencePoint]:
+    """The pack's reference points in the FPG form's order; unknown ones after, by priority."""
+    order = {rp.id: i for i, rp in enumerate(pack.reference_points)}
+    tail = (len(FORM), 0)
+    return sorted(
+        pack.reference_points,
+        key=lambda rp: (TOPIC_ORDER.get(rp.id, tail), rp.priority, order[rp.id]),
+    )
+
+
+def _missing(
+    pack: ContentPack, statuses: dict[str, TopicStatus]
+) -> list[tuple[ReferencePoint, TopicStatus]]:
+    result: list[tuple[ReferencePoint, TopicStatus]] = []
+    for rp in pack.reference_points:
+        status = statuses[rp.id]
+        if (rp.required and status != TopicStatus.COMPLETE) or (
+            not rp.required and status == TopicStatus.PARTIAL
+        ):
+            result.append((rp, status))
+    return result
+
+
+def _with_emptied(
+    missing: list[tuple[ReferencePoint, TopicStatus]],
+    pack: ContentPack,
+    statuses: dict[str, TopicStatus],
+) -> list[tuple[ReferencePoint, TopicStatus]]:
+    """``missing`` plus required topics whose only answers were non-answers."""
+    listed = {rp.id for rp, _ in missing}
+    extra = [
+        (rp, TopicStatus.MISSING)
+        for rp in pack.reference_points
+        if rp.required and rp.id not in listed and statuses[rp.id] == TopicStatus.MISSING
+    ]
+    return list(missing) + extra
+
+
+def _section(rp: ReferencePoint, content: Any) -> AnketaSection:
+    return AnketaSection(
+        id=rp.id,
+        title=rp.title,
+        anketa_section=rp.anketa_section,
+        priority=int(rp.priority),
+        required=rp.required,
+        status=content.status,
+        text="\n\n".join(content.answers),
+        see_also=content.see_also,
+    )
+
+
+def _project_title(state: InterviewState, content: Any) -> str | None:
+    slot = state.slots.get("project_title")
+    if isinstance(slot, str) and slot.strip():
+        return slot.strip()
+    if content is not None and content.answers:
+        return str(content.answers[0])
+    return None
+
+
+def _direction(state: InterviewState, lang: str) -> Direction | None:
+    value = _text(state.slots.get("direction"))
+    if value is None:
+        return None
+    confirmed = state.slots.get("direction_confirmed") is True
+    return Direction(value, direction_name(value, lang), confirmed)
+
+
+def _slot_list(state: InterviewState, key: str) -> list[str]:
+    value = state.slots.get(key)
+    if not isinstance(value, list | tuple):
+        return []
+    return [item.strip() for item in value if isinstance(item, str) and item.strip()]
+
+
+def _approximate(state: InterviewState) -> tuple[str, ...]:
+    keys = [_APPROXIMATE_KEYS.get(slot, slot) for slot in _slot_list(state, "approximate")]
+    return tuple(dict.fromkeys(key for key in keys if key in VALUE_KEYS))
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def structured_values(state: InterviewState) -> dict[str, Any]:
+    """The figures and facts of the anketa, with exactly :data:`VALUE_KEYS` (None = unknown)."""
+    return _values(state)[0]
+
+
+def _values(state: InterviewState) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """(values, the keys computed from others): start, end and duration complete each other
+    (12 months from 2027-03 end in 2028-02)."""
+    slots = state.slots
+    budget = read_budget(slots)
+    co_funding: dict[str, Any] | None = None
+    if budget.co_funding is not None or budget.co_funding_share is not None:
+        co_funding = {"amount": budget.co_funding, "currency": budget.currency,
+                      "share": budget.co_funding_share}  # fmt: skip
+    start, end = parse_ym(slots.get("start")), parse_ym(slots.get("end"))
+    duration = _int(slots.get("duration_months"))
+    derived: list[str] = []
+    if duration is None and start and end and end >= start:
+        duration = months_between(start, end)
+        derived.append("duration_months")
+    if duration and duration > 0:
+        if start and end is None:
+            end = add_months(start, duration - 1)
+            derived.append("end")
+        elif end and start is None:
+            start = add_months(end, 1 - duration)
+            derived.append("start")
+    values = {
+        "requested_amount": money(slots.get("requested_amount")),
+        "total_cost": money(slots.get("total_cost")),
+        "co_funding": co_funding,
+        "duration_months": duration,
+        "start": ym(*start) if start else None,
+        "end": ym(*end) if end else None,
+        "beneficiaries": _int(slots.get("beneficiaries")),
+        "beneficiary_group": _text(slots.get("beneficiary_group")),
+        "age_range": _text(slots.get("age_range")),
+        "region": _text(slots.get("region")),
+        "settlements": _slot_list(state, "settlements") or None,
+        "direction": _text(slots.get("direction")),
+        "organization": _text(slots.get("organization")),
+        "project_type": state.project_type.value,
+        "level": state.level.value,
+    }
+    return values, tuple(derived)
+
+
+def _period_checks(
+    state: InterviewState, values: dict[str, Any], calendar: list[CalendarRow],
+    labels: dict[str, str],
+) -> list[Check]:  # fmt: skip
+    checks: list[Check] = []
+    start, end = parse_ym(state.slots.get("start")), parse_ym(state.slots.get("end"))
+    stated = _int(state.slots.get("duration_months"))
+    if start and end and stated is not None and months_between(start, end) != stated:
+        span = months_between(start, end)
+        checks.append(Check("duration", "timeline",
+                            labels["check.duration"].format(actual=stated, expected=span),
+                            float(span), float(stated)))  # fmt: skip
+    undated = sum(1 for row in calendar if not row.when)
+    if undated:
+        checks.append(Check("calendar_undated", "activities",
+                            labels["check.calendar_undated"].format(count=undated),
+                            actual=float(undated)))  # fmt: skip
+    duration = values["duration_months"]
+    outside = sum(
+        1 for row in calendar
+        if row.first_month is not None and row.last_month is not None
+        and (row.first_month < 1 or (duration is not None and row.last_month > duration))
+    )  # fmt: skip
+    if outside:
+        checks.append(Check("calendar_outside_period", "activities",
+                            labels["check.calendar_outside_period"].format(count=outside),
+                            actual=float(outside)))  # fmt: skip
+    return checks

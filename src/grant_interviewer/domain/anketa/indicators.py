@@ -1,0 +1,107 @@
+"""Results as indicators: a number, its unit and what it measures («200 семей», «48 занятий»).
+
+Number words become digits first (``number-parser``: «двести семей» -> «200 семей», «сорок восемь»
+-> 48); then a number followed by a word is an indicator unless the word says it is a date, a
+duration, money, an age or a multiplier («2027 года», «12 месяцев», «500 тысяч рублей», «14 лет»,
+«в 2 раза»), or is a preposition («1 из задач»). A sentence of the results without any number is a
+qualitative result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from grant_interviewer.domain.anketa.text import clean_item, items
+
+_QUALIFIERS = ("не менее", "не меньше", "не более", "более", "свыше", "около", "порядка",
+               "почти", "до", "at least", "more than", "over", "about", "around", "up to",
+               "nearly")  # fmt: skip
+_INDICATOR = re.compile(
+    rf"(?:(?P<qual>{'|'.join(_QUALIFIERS)})\s+)?"
+    r"(?<![\d.,])(?P<num>\d{1,3}(?:[ \u00a0]\d{3})+|\d+(?:[.,]\d+)?)(?![\d.,]*\d)"
+    r"(?P<mult>\s*(?:тыс\.|тысяч[аи]?\b|тыс\b|thousand\b))?"
+    r"\s*(?P<unit>%|[A-Za-zА-Яа-яЁё]+(?:-[A-Za-zА-Яа-яЁё]+)*)",
+    re.IGNORECASE,
+)
+# Words after a number that make it something other than a result indicator.
+_NOT_UNITS = re.compile(
+    r"^(?:лет|год\w*|гг?|месяц\w*|мес|недел\w*|дн\w*|день|час\w*|минут\w*|рубл\w*|руб|млн|"
+    r"миллион\w*|млрд|миллиард\w*|раз|раза|января|февраля|марта|апреля|мая|июня|июля|августа|"
+    r"сентября|октября|ноября|декабря|"
+    r"в|во|на|и|из|с|со|по|к|до|для|от|за|а|но|или|о|об|у|при|что|как|"
+    r"years?|months?|weeks?|days?|hours?|minutes?|rub\w*|roubles?|million|billion|times|"
+    r"of|in|on|and|to|for|from|by|at|with|or|per)$",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"^(?:%|процент\w*|percent|per cent)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A quantitative result."""
+
+    value: int | float
+    unit: str  # the word after the number as written ("семей", "мастер-классов", "%")
+    what: str  # the sentence that states it
+    qualifier: str = ""  # "не менее", "at least" ... as written
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready data."""
+        return {"value": self.value, "unit": self.unit, "what": self.what,
+                "qualifier": self.qualifier}  # fmt: skip
+
+
+def _digits(sentence: str, lang: str) -> str:
+    from number_parser import parse  # pure Python; imported on first use
+
+    try:
+        return str(parse(sentence, language="en" if lang == "en" else "ru"))
+    except Exception:  # number-parser is young; a sentence it trips on keeps its digits only
+        return sentence
+
+
+def _value(raw: str, mult: str | None) -> int | float:
+    number = float(re.sub(r"[ \u00a0]", "", raw).replace(",", "."))
+    if mult:
+        number *= 1000
+    return int(number) if number.is_integer() else number
+
+
+def indicators_of(sentence: str, lang: str) -> list[Indicator]:
+    """The indicators one sentence states."""
+    text = _digits(sentence, lang)
+    found: list[Indicator] = []
+    what = clean_item(sentence)
+    for m in _INDICATOR.finditer(text):
+        unit = m.group("unit")
+        if _NOT_UNITS.match(unit):
+            continue
+        raw = m.group("num")
+        if re.fullmatch(r"(?:19|20)\d\d", raw) and not m.group("mult"):
+            continue  # a year standing before a word ("в 2027 проведём")
+        value = _value(raw, m.group("mult"))
+        found.append(
+            Indicator(
+                value=value,
+                unit="%" if _PERCENT.match(unit) else unit,
+                what=what,
+                qualifier=(m.group("qual") or "").lower(),
+            )
+        )
+    return found
+
+
+def results_of(answers: Iterable[str], lang: str) -> tuple[list[Indicator], list[str]]:
+    """(quantitative indicators, qualitative results) of the results answers."""
+    quantitative: list[Indicator] = []
+    qualitative: list[str] = []
+    for answer in answers:
+        for sentence in items(answer):
+            found = indicators_of(sentence, lang)
+            if found:
+                quantitative += found
+            else:
+                qualitative.append(clean_item(sentence))
+    return quantitative, qualitative

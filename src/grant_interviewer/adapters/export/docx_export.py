@@ -1,8 +1,10 @@
 """The questionnaire as a Word document (python-docx, imported only here).
 
-Headings, a table of the key figures, one heading per section, the missing data as a bulleted
-list and the interview log as a table. Characters XML cannot hold (NUL, other C0 controls,
-lone surrogates) are removed from every text first: python-docx would refuse them.
+Headings, a table of the key figures, the FPG form's parts in the form's order (fields, the
+calendar plan, indicators and cost items as tables, the applicant's text), the checks and the
+missing data as bulleted lists and the interview log as a table. Characters XML cannot hold
+(NUL, other C0 controls, lone surrogates) are removed from every text first: python-docx would
+refuse them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from grant_interviewer.adapters.export.formatting import (
+    FormPart,
+    Table,
+    form_parts,
     format_datetime,
+    see_section_caption,
     status_caption,
     value_rows,
     xml_safe,
@@ -69,6 +75,55 @@ def _text_block(doc: Any, text: str, *, empty: str) -> None:
         doc.add_paragraph(chunk)  # python-docx turns "\n" into line breaks
 
 
+def _table(doc: Any, table: Table) -> None:
+    grid = doc.add_table(rows=1, cols=len(table.header))
+    grid.style = "Table Grid"
+    _header_row(grid, list(table.header))
+    for row in table.rows:
+        for cell, text in zip(grid.add_row().cells, row, strict=True):
+            cell.text = xml_safe(text)
+    if table.footer:
+        for cell, text in zip(grid.add_row().cells, table.footer, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(xml_safe(text)).bold = True
+    _set_widths(grid, list(table.widths_cm))
+    doc.add_paragraph()
+
+
+def _part(doc: Any, anketa: Anketa, part: FormPart) -> None:
+    labels = anketa.labels
+    doc.add_heading(xml_safe(f"{part.number}. {part.caption}"), level=2)
+    for caption, value in part.fields:
+        _labelled(doc, caption, value)
+    for table in part.tables:
+        _table(doc, table)
+    for caption, entries in part.lists:
+        doc.add_paragraph().add_run(f"{caption}:").bold = True
+        for item in entries:
+            doc.add_paragraph(xml_safe(item), style="List Bullet")
+    for section in part.topics:
+        if len(part.topics) > 1:
+            doc.add_heading(xml_safe(section.anketa_section), level=3)
+        kind = labels["required"] if section.required else labels["optional"]
+        meta = doc.add_paragraph()
+        meta.add_run(
+            xml_safe(
+                f"{labels['topic']}: {section.title} · {kind} · "
+                f"{status_caption(anketa, section.status.value)}"
+            )
+        ).italic = True
+        text = part.text_of(section)
+        see = see_section_caption(anketa, section)
+        if _paragraphs(text):
+            _text_block(doc, text, empty="")
+        elif part.show_text and see:
+            doc.add_paragraph().add_run(xml_safe(see)).italic = True
+        elif part.show_text and not part.fields:
+            doc.add_paragraph().add_run(labels["empty_section"]).italic = True
+    if not part.topics and not part.fields:
+        doc.add_paragraph().add_run(labels["empty_section"]).italic = True
+
+
 def render_docx(anketa: Anketa) -> bytes:
     """The DOCX file's bytes."""
     try:
@@ -107,17 +162,13 @@ def render_docx(anketa: Anketa) -> bytes:
     _set_widths(values, [7.0, 10.0])
 
     doc.add_heading(labels["sections"], level=1)
-    for number, section in enumerate(anketa.sections, start=1):
-        doc.add_heading(xml_safe(f"{number}. {section.anketa_section}"), level=2)
-        kind = labels["required"] if section.required else labels["optional"]
-        meta = doc.add_paragraph()
-        meta.add_run(
-            xml_safe(
-                f"{labels['topic']}: {section.title} · {kind} · "
-                f"{status_caption(anketa, section.status.value)}"
-            )
-        ).italic = True
-        _text_block(doc, section.text, empty=labels["empty_section"])
+    for part in form_parts(anketa):
+        _part(doc, anketa, part)
+
+    if anketa.checks:
+        doc.add_heading(labels["checks"], level=1)
+        for check in anketa.checks:
+            doc.add_paragraph(xml_safe(check.message), style="List Bullet")
 
     doc.add_heading(labels["missing"], level=1)
     if anketa.missing:

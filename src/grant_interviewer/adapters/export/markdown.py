@@ -10,7 +10,11 @@ import re
 from typing import TYPE_CHECKING
 
 from grant_interviewer.adapters.export.formatting import (
+    FormPart,
+    Table,
+    form_parts,
     format_datetime,
+    see_section_caption,
     status_caption,
     value_rows,
 )
@@ -57,8 +61,48 @@ def escape_cell(text: str) -> str:
     return "<br>".join(line for line in lines if line)
 
 
+def _table(table: Table) -> list[str]:
+    out = ["| " + " | ".join(escape_cell(cell) for cell in table.header) + " |",
+           "|" + "---|" * len(table.header)]  # fmt: skip
+    rows = list(table.rows) + ([table.footer] if table.footer else [])
+    out += ["| " + " | ".join(escape_cell(cell) for cell in row) + " |" for row in rows]
+    return [*out, ""]
+
+
+def _part(anketa: Anketa, part: FormPart) -> list[str]:
+    labels = anketa.labels
+    out = [f"### {part.number}. {escape_inline(part.caption)}", ""]
+    if part.fields:
+        out += [f"**{caption}:** {escape_inline(value)}  " for caption, value in part.fields]
+        out[-1] = out[-1].rstrip()
+        out.append("")
+    for table in part.tables:
+        out += _table(table)
+    for caption, entries in part.lists:
+        out += [f"**{caption}:**", ""] + [f"- {escape_inline(item)}" for item in entries] + [""]
+    for section in part.topics:
+        if len(part.topics) > 1:
+            out += [f"#### {escape_inline(section.anketa_section)}", ""]
+        kind = labels["required"] if section.required else labels["optional"]
+        out += [
+            f"*{labels['topic']}: {escape_inline(section.title)} · {kind} · "
+            f"{status_caption(anketa, section.status.value)}*",
+            "",
+        ]
+        text = escape_block(part.text_of(section))
+        if text:
+            out += [text, ""]
+        elif part.show_text and (see := see_section_caption(anketa, section)):
+            out += [f"*{escape_inline(see)}*", ""]
+        elif part.show_text and not part.fields:
+            out += [f"*{labels['empty_section']}*", ""]
+    if not part.topics and not part.fields:
+        out += [f"*{labels['empty_section']}*", ""]
+    return out
+
+
 def render_markdown(anketa: Anketa) -> str:
-    """The whole questionnaire: header, key figures, sections, missing data, interview log."""
+    """The whole questionnaire: header, key figures, the form's parts, checks, missing, log."""
     labels = anketa.labels
     out: list[str] = [f"# {labels['title']}", ""]
     if anketa.project_title:
@@ -77,17 +121,12 @@ def render_markdown(anketa: Anketa) -> str:
     ]
     out += [f"| {caption} | {escape_cell(value)} |" for caption, value in value_rows(anketa)]
     out += ["", f"## {labels['sections']}", ""]
-    for number, section in enumerate(anketa.sections, start=1):
-        kind = labels["required"] if section.required else labels["optional"]
-        out += [
-            f"### {number}. {escape_inline(section.anketa_section)}",
-            "",
-            f"*{labels['topic']}: {escape_inline(section.title)} · {kind} · "
-            f"{status_caption(anketa, section.status.value)}*",
-            "",
-            escape_block(section.text) or f"*{labels['empty_section']}*",
-            "",
-        ]
+    for part in form_parts(anketa):
+        out += _part(anketa, part)
+    if anketa.checks:
+        out += [f"## {labels['checks']}", ""]
+        out += [f"- {escape_inline(check.message)}" for check in anketa.checks]
+        out.append("")
     out += [f"## {labels['missing']}", ""]
     if anketa.missing:
         out += [

@@ -61,6 +61,7 @@ class Budget:
     co_funding: float | None = None
     co_funding_share: float | None = None
     share_computed: bool = False  # the share is co_funding / total_cost, not stated
+    total_computed: bool = False  # the total is requested + co-funding, not stated
     items: tuple[BudgetItem, ...] = field(default_factory=tuple)
 
     @property
@@ -77,6 +78,7 @@ class Budget:
             "co_funding_amount": self.co_funding,
             "co_funding_share": self.co_funding_share,
             "co_funding_share_computed": self.share_computed,
+            "total_cost_computed": self.total_computed,
             "items": [{"item": i.item, "amount": i.amount} for i in self.items],
             "items_total": self.items_total,
         }
@@ -112,6 +114,10 @@ def read_budget(slots: Mapping[str, Any]) -> Budget:
     currency = next((m["currency"] for m in (requested, total, co_funding) if m), "RUB")
     total_amount = total["amount"] if total else None
     co_amount = co_funding["amount"] if co_funding else None
+    total_computed = False
+    if total_amount is None and requested is not None and co_amount is not None:
+        # The form's total cost is, by definition, the grant plus the co-financing.
+        total_amount, total_computed = requested["amount"] + co_amount, True
     share, computed = _share(slots.get("co_funding_share")), False
     if share is None and co_amount is not None and total_amount:
         share, computed = round(co_amount / total_amount, 4), True
@@ -122,6 +128,7 @@ def read_budget(slots: Mapping[str, Any]) -> Budget:
         co_funding=co_amount,
         co_funding_share=share,
         share_computed=computed,
+        total_computed=total_computed,
         items=_items(slots.get("budget_items")),
     )
 
@@ -155,7 +162,7 @@ def budget_checks(
         if _differs(requested, items_total, approx):
             checks.append(check("budget_items_sum", "budget_breakdown", requested, items_total,
                                 approx))  # fmt: skip
-    if requested is not None and total is not None and co is not None:
+    if requested is not None and total is not None and co is not None and not budget.total_computed:
         approx = bool(approximate & {"requested_amount", "total_cost", "co_funding_amount"})
         if _differs(total, requested + co, approx):
             checks.append(check("total_cost_sum", "co_funding", total, requested + co, approx))

@@ -338,9 +338,13 @@ def _values(state: InterviewState) -> tuple[dict[str, Any], tuple[str, ...]]:
         elif end and start is None:
             start = add_months(end, 1 - duration)
             derived.append("start")
+    total_cost = money(slots.get("total_cost"))
+    if total_cost is None and budget.total_cost is not None:
+        total_cost = {"amount": budget.total_cost, "currency": budget.currency}
+        derived.append("total_cost")
     values = {
         "requested_amount": money(slots.get("requested_amount")),
-        "total_cost": money(slots.get("total_cost")),
+        "total_cost": total_cost,
         "co_funding": co_funding,
         "duration_months": duration,
         "start": ym(*start) if start else None,

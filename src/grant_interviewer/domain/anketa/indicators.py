@@ -3,8 +3,10 @@
 Number words become digits first (``number-parser``: «двести семей» -> «200 семей», «сорок восемь»
 -> 48); then a number followed by a word is an indicator unless the word says it is a date, a
 duration, money, an age or a multiplier («2027 года», «12 месяцев», «500 тысяч рублей», «14 лет»,
-«в 2 раза»), or is a preposition («1 из задач»). A sentence of the results without any number is a
-qualitative result.
+«в 2 раза»), or is a preposition («1 из задач»). In Russian the word must be a noun (``pymorphy3``):
+a number followed by a verb counts what the sentence counted before it («120 подростков побывают
+на занятиях, 40 будут ходить регулярно» -> 40 подростков). A sentence of the results without any
+number is a qualitative result.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from grant_interviewer.domain.anketa.text import clean_item, items
 
@@ -53,6 +57,29 @@ class Indicator:
                 "qualifier": self.qualifier}  # fmt: skip
 
 
+@cache
+def _morph() -> Any:
+    """The Russian morphological analyzer, loaded once per process (about 0.5 s: its
+    dictionaries ship inside ``pymorphy3-dicts-ru``); :func:`prepare` loads it ahead of time."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+def prepare() -> None:
+    """Import and load what indicator reading needs (call it off the event loop at start-up)."""
+    _morph()
+    _digits("два", "ru")
+
+
+def _is_noun(word: str) -> bool:
+    if not re.search("[а-яё]", word, re.IGNORECASE):
+        return True  # an English (or Latin-script) word: no morphology here, the stop list rules
+    morph = _morph()
+    candidates = [word, word.rsplit("-", 1)[-1]] if "-" in word else [word]
+    return any(morph.parse(w)[0].tag.POS == "NOUN" for w in candidates)  # the likeliest reading
+
+
 def _digits(sentence: str, lang: str) -> str:
     from number_parser import parse  # pure Python; imported on first use
 
@@ -76,11 +103,13 @@ def indicators_of(sentence: str, lang: str) -> list[Indicator]:
     what = clean_item(sentence)
     for m in _INDICATOR.finditer(text):
         unit = m.group("unit")
-        if _NOT_UNITS.match(unit):
-            continue
         raw = m.group("num")
-        if re.fullmatch(r"(?:19|20)\d\d", raw) and not m.group("mult"):
-            continue  # a year standing before a word ("в 2027 проведём")
+        if _NOT_UNITS.match(unit) or (re.fullmatch(r"(?:19|20)\d\d", raw) and not m.group("mult")):
+            continue  # a date, a duration, money ... or a year before a word ("в 2027 проведём")
+        if not _PERCENT.match(unit) and not _is_noun(unit):
+            if not found or found[-1].unit == "%":
+                continue  # "25 доведут" with nothing counted before it
+            unit = found[-1].unit  # the same thing as the number before it
         value = _value(raw, m.group("mult"))
         found.append(
             Indicator(

@@ -60,6 +60,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("first_n", r"\b(?:в течение|на протяжении|during|for)\s+(?:the\s+(?:first\s+)?)?"
                     r"(\d{1,2})\s+(?:месяц\w*|months?)\b"),
         ("last", r"\b(?:последн(?:ий|ем|его)|(?:the\s+)?(?:last|final))\s+(?:месяц\w*|month)\b"),
+        ("last", r"\b(?:в конце|в завершение|по итогам|at the end of)\s+(?:the\s+)?"
+                 r"(?:проекта|project)\b"),
         ("rel", r"\b(?:месяц(?:ы|ах|е)?|мес\.|months?)\s*№?\s*(\d{1,2})\b"
                 rf"(?:{_DASH}(\d{{1,2}})\b)?"),
         ("rel", rf"\b(\d{{1,2}})(?:{_NUM_SUFFIX}?{_DASH}(\d{{1,2}}))?"

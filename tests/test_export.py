@@ -46,20 +46,36 @@ def _point(rp_id: str, priority: int, required: bool, section: str) -> Reference
     )
 
 
-def make_anketa(lang: str = "ru", *, answer: str = "Дети в сёлах 🙂", **slots: object) -> Anketa:
-    """A finished interview's anketa with hostile and ordinary text."""
-    pack = ContentPack(
-        id="p",
-        lang=lang,
-        title="t",
-        reference_points=(
-            _point("goal", 1, True, "Цель проекта"),
-            _point("problem", 0, True, "Обоснование социальной значимости"),
-            _point("risks", 3, False, "Риски"),
-            _point("team", 2, True, "Команда"),
-        ),
-        phrases={},
-    )
+def make_anketa(lang: str = "ru", *, answer: str = "Дети в сёлах 🙂", rich: bool = False,
+                **slots: object) -> Anketa:  # fmt: skip
+    """A finished interview's anketa with hostile and ordinary text (``rich``: plan, budget)."""
+    points = [
+        _point("goal", 1, True, "Цель проекта"),
+        _point("problem", 0, True, "Обоснование социальной значимости"),
+        _point("risks", 3, False, "Риски"),
+        _point("team", 2, True, "Команда"),
+    ]
+    topics = {
+        "problem": TopicState(status=TopicStatus.COMPLETE, answers=[answer, "Второй ответ"]),
+        "goal": TopicState(status=TopicStatus.PARTIAL, answers=[HOSTILE]),
+    }
+    if rich:
+        points += [_point("activities", 1, True, "Календарный план"),
+                   _point("results", 1, True, "Результаты"),
+                   _point("budget_total", 0, True, "Запрашиваемая сумма"),
+                   _point("budget_breakdown", 2, False, "Статьи расходов")]
+        topics |= {
+            "activities": TopicState(TopicStatus.COMPLETE, [
+                "Месяцы 1–2: набор участников | с трубой. В мае — фестиваль; отчёт."]),
+            "results": TopicState(TopicStatus.COMPLETE, [
+                "Помощь получат двести семей. Дети станут увереннее."]),
+            "budget_total": TopicState(TopicStatus.COMPLETE, ["Просим полтора миллиона."]),
+        }
+        slots = {"start": "2027-03", "direction": "family", "settlements": ["Томск", "Северск"],
+                 "budget_items": [{"item": "Оплата труда", "amount": 1_000_000},
+                                  {"item": "Аренда *зала*", "amount": 400_000}],
+                 "co_funding_amount": {"amount": 500_000, "currency": "RUB"}, **slots}
+    pack = ContentPack(id="p", lang=lang, title="t", reference_points=tuple(points), phrases={})
     state = InterviewState(
         session_id="sess-42",
         user_id="u",
@@ -75,10 +91,7 @@ def make_anketa(lang: str = "ru", *, answer: str = "Дети в сёлах 🙂"
             "project_title": "Театр | в [селе]",
             **slots,
         },
-        topics={
-            "problem": TopicState(status=TopicStatus.COMPLETE, answers=[answer, "Второй ответ"]),
-            "goal": TopicState(status=TopicStatus.PARTIAL, answers=[HOSTILE]),
-        },
+        topics=topics,
     )
     state.turns = [
         Turn(0, "name", None, "Как вас зовут?", T0, "Иван", T0 + timedelta(seconds=5)),
@@ -146,7 +159,7 @@ def test_escape_inline_keeps_ordinary_text_readable() -> None:
 
 
 def test_markdown_has_all_parts_in_order() -> None:
-    """Title, applicant, values table, sections by priority, missing list, log with times."""
+    """Title, applicant, values, the form's numbered parts, missing list, log with times."""
     md = export_anketa(make_anketa(), "md").decode("utf-8")
     order = [
         "# Анкета проекта",
@@ -156,11 +169,20 @@ def test_markdown_has_all_parts_in_order() -> None:
         "| Софинансирование | — |",
         "| Срок реализации, мес. | 12 |",
         "| Благополучатели, чел. | 1 200 |",
-        "### 1. Обоснование социальной значимости",
+        "## Разделы анкеты",
+        "### 1. Название проекта\n\n**Название проекта:** Театр \\| в \\[селе\\]",
+        "### 2. Грантовое направление",
+        "### 3. Сроки реализации проекта",
+        "### 4. География проекта",
+        "**Регион:** Томская область",
+        "### 6. Обоснование социальной значимости",
         "Дети в сёлах 🙂",
-        "### 2. Цель проекта",
-        "### 3. Команда",
-        "### 4. Риски",
+        "### 8. Цель проекта",
+        "### 15. Руководитель и команда проекта",
+        "### 17. Бюджет проекта",
+        "### 18. Софинансирование",
+        "### 19. Дополнительные сведения",
+        "#### Риски",
         "## Недостающие данные",
         "## Журнал интервью",
         "### 1. Вопрос (2025-03-01 09:30 UTC)",
@@ -170,10 +192,36 @@ def test_markdown_has_all_parts_in_order() -> None:
     ]
     positions = [md.index(part) for part in order]
     assert positions == sorted(positions)
-    assert "Театр \\| в \\[селе\\]" in md
     assert "- Тема «goal» — раскрыто частично" in md
     assert "- Тема «team» — не раскрыто" in md
     assert "kb/problem.md" in md
+    assert "## Требует уточнения" not in md  # nothing to check
+
+
+def test_markdown_shows_the_plan_results_budget_and_checks() -> None:
+    """Calendar rows, indicators, cost items with their total and the checks are all there."""
+    md = export_anketa(make_anketa(rich=True), "md").decode("utf-8")
+    for expected in (
+        "**Грантовое направление:** Поддержка семьи, материнства, отцовства и детства "
+        "(определено по ответам, требует подтверждения)",
+        "**Дата начала:** март 2027  ",
+        "**Дата окончания:** февраль 2028 (рассчитано)",
+        "**Населённые пункты:** Томск, Северск",
+        "| № | Мероприятие | Сроки |",
+        "| 1 | Набор участников \\| с трубой | март – апрель 2027 (месяцы 1–2) |",
+        "| 3 | Отчёт | срок не указан |",
+        "| Помощь получат двести семей | 200 | семей |",
+        "- Дети станут увереннее",
+        "| Аренда \\*зала\\* | 400 000 ₽ |",
+        "| Итого по статьям | 1 400 000 ₽ |",
+        "**Софинансирование:** 500 000 ₽",
+        "**Доля софинансирования:** 25 % (рассчитано)",
+        "## Требует уточнения",
+        "- Статьи бюджета в сумме дают 1 400 000 ₽, а запрашиваемая сумма — 1 500 000 ₽",
+        "- Мероприятий календарного плана без сроков: 1.",
+    ):
+        assert expected in md, expected
+    assert "Месяцы 1–2: набор" not in md.split("## Недостающие данные")[0]  # the table has it
 
 
 def test_markdown_table_and_structure_survive_hostile_text() -> None:
@@ -185,7 +233,7 @@ def test_markdown_table_and_structure_survive_hostile_text() -> None:
     headings = [t.tag for t in tokens if t.type == "heading_open"]
     assert headings.count("h1") == 1
     assert headings.count("h2") == 4  # values, sections, missing, log
-    assert sum(1 for t in tokens if t.type == "tr_open") == 9  # header + 8 values
+    assert sum(1 for t in tokens if t.type == "tr_open") == 16  # header + 15 values
     assert not any(t.type in ("html_block", "blockquote_open", "code_block") for t in tokens)
 
 
@@ -205,6 +253,20 @@ def test_json_is_the_anketa_dict_with_readable_cyrillic() -> None:
     text = raw.decode("utf-8")
     assert "Обоснование социальной значимости" in text and "\\u04" not in text
     assert text.startswith('{\n  "session_id"')
+
+
+def test_json_lists_the_checks_and_the_plan() -> None:
+    """The JSON holds the checks (for the service to ask), the plan, results and budget."""
+    data = json.loads(export_anketa(make_anketa(rich=True), "json"))
+    assert [c["id"] for c in data["checks"]] == ["budget_items_sum", "calendar_undated"]
+    assert data["checks"][0]["difference"] == -100_000.0
+    assert data["calendar_plan"][0]["start"] == "2027-03"
+    assert data["results"]["indicators"][0] == {"value": 200, "unit": "семей",
+                                               "what": "Помощь получат двести семей",
+                                               "qualifier": ""}  # fmt: skip
+    assert data["budget"]["items_total"] == 1_400_000.0
+    assert data["values"]["co_funding"] == {"amount": 500_000.0, "currency": "RUB", "share": 0.25}
+    assert data["values"]["derived"] == ["end", "total_cost"]
 
 
 # ------------------------------------------------------------------ docx
@@ -229,11 +291,14 @@ def test_docx_opens_again_with_all_parts() -> None:
         for p in document.paragraphs
         if p.style is not None and p.style.name.startswith("Heading")
     ]
-    assert headings[:3] == [
+    assert headings[:4] == [
         "Ключевые параметры",
         "Разделы анкеты",
-        "1. Обоснование социальной значимости",
+        "1. Название проекта",
+        "2. Грантовое направление",
     ]
+    assert "6. Обоснование социальной значимости" in headings
+    assert "18. Софинансирование" in headings and "Риски" in headings
     assert "Недостающие данные" in headings and "Журнал интервью" in headings
     assert len(document.tables) == 2
     values = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
@@ -242,6 +307,25 @@ def test_docx_opens_again_with_all_parts() -> None:
     text = _docx_text(data)
     assert HOSTILE.split("\n")[0] in text and "Дети в сёлах 🙂" in text
     assert document.core_properties.title == "Театр | в [селе]"
+
+
+def test_docx_has_the_plan_results_and_budget_tables() -> None:
+    """The rich anketa's DOCX holds the calendar, indicator and cost-item tables and checks."""
+    import docx
+
+    data = export_anketa(make_anketa(rich=True), "docx")
+    document = docx.Document(io.BytesIO(data))
+    tables = [[[cell.text for cell in row.cells] for row in t.rows] for t in document.tables]
+    assert len(tables) == 5  # values, calendar, indicators, cost items, log
+    assert tables[1][1] == ["1", "Набор участников | с трубой", "март – апрель 2027 (месяцы 1–2)"]
+    assert tables[2][1] == ["Помощь получат двести семей", "200", "семей"]
+    assert tables[3][-1] == ["Итого по статьям", "1 400 000 ₽"]
+    headings = [p.text for p in document.paragraphs
+                if p.style is not None and p.style.name.startswith("Heading")]  # fmt: skip
+    assert "Требует уточнения" in headings
+    text = _docx_text(data)
+    assert "Доля софинансирования: 25 % (рассчитано)" in text
+    assert "требует подтверждения" in text
 
 
 def test_docx_strips_control_characters() -> None:
@@ -256,7 +340,7 @@ def test_docx_converts_to_pdf_with_libreoffice(tmp_path: Path) -> None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed; apt-get install libreoffice-writer")
-    source = write_export(make_anketa(), "docx", tmp_path / "anketa.docx")
+    source = write_export(make_anketa(rich=True), "docx", tmp_path / "anketa.docx")
     profile = (tmp_path / "lo-profile").as_uri()
     for target in ("pdf", "txt:Text (encoded):UTF8"):
         subprocess.run(
@@ -266,7 +350,9 @@ def test_docx_converts_to_pdf_with_libreoffice(tmp_path: Path) -> None:
         )  # fmt: skip
     assert (tmp_path / "anketa.pdf").read_bytes().startswith(b"%PDF")
     text = (tmp_path / "anketa.txt").read_text(encoding="utf-8-sig")
-    for expected in ("Иван *Звёздочкин*", "Томская область", "Цель проекта", "Дети в сёлах"):
+    for expected in ("Иван *Звёздочкин*", "Томская область", "Цель проекта", "Дети в сёлах",
+                     "10. Календарный план", "Набор участников", "Итого по статьям",
+                     "1 400 000 ₽", "Требует уточнения"):  # fmt: skip
         assert expected in text, expected
 
 

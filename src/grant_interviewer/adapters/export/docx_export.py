@@ -102,7 +102,7 @@ def _part(doc: Any, anketa: Anketa, part: FormPart) -> None:
         for item in entries:
             doc.add_paragraph(xml_safe(item), style="List Bullet")
     for section in part.topics:
-        if len(part.topics) > 1:
+        if part.subheadings:
             doc.add_heading(xml_safe(section.anketa_section), level=3)
         kind = labels["required"] if section.required else labels["optional"]
         meta = doc.add_paragraph()

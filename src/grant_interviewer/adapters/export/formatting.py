@@ -9,7 +9,7 @@ always have the same order and captions.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -135,6 +135,7 @@ class FormPart:
     lists: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (caption, items)
     topics: tuple[AnketaSection, ...] = ()
     show_text: bool = True  # False when the tables and lists already hold the topics' text
+    subheadings: bool = False  # each topic under its own heading (a part of several topics)
 
     def text_of(self, section: AnketaSection) -> str:
         """The text to show for one of this part's topics (empty when it is not shown)."""
@@ -243,10 +244,12 @@ def form_parts(anketa: Anketa) -> list[FormPart]:
         topics = tuple(by_id[t] for t in form_section.topics if t in by_id)
         placed.update(s.id for s in topics)
         caption = form_section.caption(anketa.lang)
-        parts.append(_part(anketa, form_section.id, number, caption, topics))
+        part = _part(anketa, form_section.id, number, caption, topics)
+        parts.append(replace(part, subheadings=len(topics) > 1))
     others = tuple(s for s in anketa.sections if s.id not in placed)
     if others:
-        parts.append(FormPart(len(parts) + 1, anketa.labels["other_sections"], topics=others))
+        parts.append(FormPart(len(parts) + 1, anketa.labels["other_sections"], topics=others,
+                              subheadings=True))  # fmt: skip
     return parts
 
 

@@ -81,7 +81,7 @@ def _part(anketa: Anketa, part: FormPart) -> list[str]:
     for caption, entries in part.lists:
         out += [f"**{caption}:**", ""] + [f"- {escape_inline(item)}" for item in entries] + [""]
     for section in part.topics:
-        if len(part.topics) > 1:
+        if part.subheadings:
             out += [f"#### {escape_inline(section.anketa_section)}", ""]
         kind = labels["required"] if section.required else labels["optional"]
         out += [

@@ -172,7 +172,8 @@ def build_anketa(
     statuses = {rp_id: content.status for rp_id, content in contents.items()}
     if missing is None:
         missing = _missing(pack, statuses)
-    missing = _with_emptied(missing, pack, statuses)
+    emptied = {rp_id for rp_id, content in contents.items() if content.emptied}
+    missing = _with_emptied(missing, pack, emptied)
     lang = state.lang
     labels = labels_for(lang)
     values, derived = _values(state)
@@ -239,14 +240,14 @@ def _missing(
 def _with_emptied(
     missing: list[tuple[ReferencePoint, TopicStatus]],
     pack: ContentPack,
-    statuses: dict[str, TopicStatus],
+    emptied: set[str],
 ) -> list[tuple[ReferencePoint, TopicStatus]]:
     """``missing`` plus required topics whose only answers were non-answers."""
     listed = {rp.id for rp, _ in missing}
     extra = [
         (rp, TopicStatus.MISSING)
         for rp in pack.reference_points
-        if rp.required and rp.id not in listed and statuses[rp.id] == TopicStatus.MISSING
+        if rp.required and rp.id not in listed and rp.id in emptied
     ]
     return list(missing) + extra
 

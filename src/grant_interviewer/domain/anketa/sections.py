@@ -29,6 +29,7 @@ class SectionContent:
     answers: tuple[str, ...]
     status: TopicStatus
     see_also: str | None = None  # the reference point that holds this section's copied text
+    emptied: bool = False  # it had answers, all of them non-answers
 
 
 def _non_content(state: InterviewState) -> tuple[set[str], list[str]]:
@@ -56,6 +57,7 @@ def section_contents(
     pieces, wholes = _non_content(state)
     kept: dict[str, list[str]] = {}
     statuses: dict[str, TopicStatus] = {}
+    emptied: set[str] = set()
     for rp in points:
         topic = state.topics.get(rp.id)
         status = TopicStatus(topic.status) if topic is not None else TopicStatus.MISSING
@@ -66,6 +68,7 @@ def section_contents(
         ]  # fmt: skip
         if raw and not content and status != TopicStatus.SKIPPED:
             status = TopicStatus.MISSING  # it held only non-answers
+            emptied.add(rp.id)
         kept[rp.id], statuses[rp.id] = content, status
 
     see_also: dict[str, str] = {}
@@ -86,7 +89,8 @@ def section_contents(
             if not kept[rp_id]:
                 see_also[rp_id] = owner
     return {
-        rp.id: SectionContent(tuple(kept[rp.id]), statuses[rp.id], see_also.get(rp.id))
+        rp.id: SectionContent(tuple(kept[rp.id]), statuses[rp.id], see_also.get(rp.id),
+                              rp.id in emptied)
         for rp in points
     }
 

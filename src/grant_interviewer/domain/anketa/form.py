@@ -61,7 +61,7 @@ TOPIC_ORDER: dict[str, tuple[int, int]] = {
 }
 
 # The FPG grant directions (a typical list: FPG_FACTS.md; each contest's Положение has the
-# current one). A stand-in until domain/directions.py lands; the ids are this module's own.
+# current one). A stand-in until domain/directions.py lands, with the same ids.
 DIRECTIONS: dict[str, tuple[str, str]] = {
     "social_services": ("Социальное обслуживание, социальная поддержка и защита граждан",
                         "Social services, social support and protection of citizens"),
@@ -78,8 +78,8 @@ DIRECTIONS: dict[str, tuple[str, str]] = {
     "historical_memory": ("Сохранение исторической памяти", "Preservation of historical memory"),
     "human_rights": ("Защита прав и свобод человека и гражданина",
                      "Protection of human and civil rights and freedoms"),
-    "environment": ("Охрана окружающей среды и защита животных",
-                    "Environment and animal protection"),
+    "ecology": ("Охрана окружающей среды и защита животных",
+                "Environment and animal protection"),
     "interethnic": ("Укрепление межнационального и межрелигиозного согласия",
                     "Interethnic and interreligious harmony"),
     "public_diplomacy": ("Развитие общественной дипломатии и поддержка соотечественников",

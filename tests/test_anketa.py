@@ -403,8 +403,9 @@ def test_calendar_plan_and_indicators_come_from_their_topics() -> None:
         ("Фестиваль", "май 2027 (месяц 3)", "2027-05", "2027-05"),
         ("Занятия с родителями", "", None, None),
     ]
-    assert [(i.value, i.unit) for i in anketa.indicators] == [(200, "семей"),
-                                                             (48, "мастер-классов")]
+    assert [(i.value, i.unit, i.what) for i in anketa.indicators] == [
+        (200, "семей", "Помощь получат двести семей"),
+        (48, "мастер-классов", "Проведём 48 мастер-классов")]
     assert anketa.qualitative == ["Дети станут увереннее"]
     assert [c.id for c in anketa.checks] == ["calendar_undated"]  # fmt: skip
 

@@ -110,7 +110,15 @@ def test_indicators_are_number_unit_and_what(
     """Numbers with the noun they count are indicators; dates, money and ages are not."""
     found = indicators_of(sentence, "ru")
     assert [(i.value, i.unit, i.qualifier) for i in found] == expected
-    assert all(i.what == sentence for i in found)
+
+
+def test_an_indicator_names_the_clause_that_states_it() -> None:
+    """Two figures in one sentence get their own clauses; a decimal comma does not split."""
+    found = indicators_of("Помощь получат двести семей, проведём 48 мастер-классов; охват "
+                          "1,5 тыс. человек — 70% довольны", "ru")  # fmt: skip
+    assert [(i.value, i.what) for i in found] == [
+        (200, "Помощь получат двести семей"), (48, "Проведём 48 мастер-классов"),
+        (1500, "Охват 1,5 тыс. человек"), (70, "70% довольны")]  # fmt: skip
 
 
 def test_english_indicators_and_qualitative_results() -> None:

@@ -96,29 +96,36 @@ def _value(raw: str, mult: str | None) -> int | float:
     return int(number) if number.is_integer() else number
 
 
+def _clauses(sentence: str) -> list[str]:
+    """The clauses of a sentence: split at ", ", ";" and dashes between words (not "1,5")."""
+    parts = re.split(r",\s+|;\s*|\s+[—–]\s+", sentence)
+    return [part for part in parts if part.strip()]
+
+
 def indicators_of(sentence: str, lang: str) -> list[Indicator]:
-    """The indicators one sentence states."""
-    text = _digits(sentence, lang)
+    """The indicators one sentence states, each with the clause that states it."""
     found: list[Indicator] = []
-    what = clean_item(sentence)
-    for m in _INDICATOR.finditer(text):
-        unit = m.group("unit")
-        raw = m.group("num")
-        if _NOT_UNITS.match(unit) or (re.fullmatch(r"(?:19|20)\d\d", raw) and not m.group("mult")):
-            continue  # a date, a duration, money ... or a year before a word ("в 2027 проведём")
-        if not _PERCENT.match(unit) and not _is_noun(unit):
-            if not found or found[-1].unit == "%":
-                continue  # "25 доведут" with nothing counted before it
-            unit = found[-1].unit  # the same thing as the number before it
-        value = _value(raw, m.group("mult"))
-        found.append(
-            Indicator(
-                value=value,
-                unit="%" if _PERCENT.match(unit) else unit,
-                what=what,
-                qualifier=(m.group("qual") or "").lower(),
+    for clause in _clauses(sentence):
+        what = clean_item(clause)
+        for m in _INDICATOR.finditer(_digits(clause, lang)):
+            unit = m.group("unit")
+            raw = m.group("num")
+            if _NOT_UNITS.match(unit) or (
+                re.fullmatch(r"(?:19|20)\d\d", raw) and not m.group("mult")
+            ):
+                continue  # a date, a duration, money ... or a year before a word ("в 2027 …")
+            if not _PERCENT.match(unit) and not _is_noun(unit):
+                if not found or found[-1].unit == "%":
+                    continue  # "25 доведут" with nothing counted before it
+                unit = found[-1].unit  # the same thing as the number before it
+            found.append(
+                Indicator(
+                    value=_value(raw, m.group("mult")),
+                    unit="%" if _PERCENT.match(unit) else unit,
+                    what=what,
+                    qualifier=(m.group("qual") or "").lower(),
+                )
             )
-        )
     return found
 
 

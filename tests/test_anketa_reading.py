@@ -63,6 +63,18 @@ def test_rows_carry_calendar_months_and_the_activity() -> None:
     assert (second.what, second.start, second.first_month) == ("Фестиваль", "2028-05", 7)
 
 
+def test_an_enumeration_of_dated_activities_is_one_row_each() -> None:
+    """Comma-separated activities with their own dates split; one dated clause does not."""
+    rows = calendar_plan(["Набор семей (месяцы 1–2), еженедельные мастер-классы (месяцы 2–12), "
+                          "консультации по записи, итоговая конференция в декабре 2025"],
+                         lang="ru", start="2025-01", duration=12)  # fmt: skip
+    assert [(r.what, r.first_month, r.last_month) for r in rows] == [
+        ("Набор семей (месяцы 1–2)", 1, 2), ("Еженедельные мастер-классы (месяцы 2–12)", 2, 12),
+        ("Консультации по записи", None, None), ("Итоговая конференция в декабре 2025", 12, 12)]
+    [one] = calendar_plan(["Ремонт, закупка оборудования (месяц 1)"], lang="ru")
+    assert (one.what, one.first_month) == ("Ремонт, закупка оборудования (месяц 1)", 1)
+
+
 def test_without_a_start_times_stay_relative_or_named() -> None:
     """With no start date, project months stay project months and month names stay names."""
     rows = calendar_plan(["Месяцы 1–2: набор. В мае — фестиваль. Весь период — клуб."],
@@ -124,9 +136,10 @@ def test_an_indicator_names_the_clause_that_states_it() -> None:
 def test_english_indicators_and_qualitative_results() -> None:
     """English number words count too; sentences without numbers are qualitative results."""
     quantitative, qualitative = results_of(
-        ["At least forty workshops for two hundred families. Children feel more confident."],
-        "en",
-    )
+        ["At least forty workshops for two hundred families. Qualitative: children feel more "
+         "confident."], "en")  # fmt: skip
     assert [(i.value, i.unit, i.qualifier) for i in quantitative] == [
         (40, "workshops", "at least"), (200, "families", "")]  # fmt: skip
     assert qualitative == ["Children feel more confident"]
+    [labelled] = indicators_of("Количественные: 200 семей", "ru")
+    assert labelled.what == "200 семей"

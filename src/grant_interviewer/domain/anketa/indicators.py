@@ -96,9 +96,14 @@ def _value(raw: str, mult: str | None) -> int | float:
     return int(number) if number.is_integer() else number
 
 
+_LABEL = re.compile(r"^\s*(?:количественн\w*|качественн\w*|результат\w*|quantitative|"
+                    r"qualitative|results?)(?:\s+результат\w*)?\s*:\s*", re.IGNORECASE)
+
+
 def _clauses(sentence: str) -> list[str]:
-    """The clauses of a sentence: split at ", ", ";" and dashes between words (not "1,5")."""
-    parts = re.split(r",\s+|;\s*|\s+[—–]\s+", sentence)
+    """The clauses of a sentence: split at ", ", ";" and dashes between words (not "1,5"),
+    less a leading "Количественные:" label."""
+    parts = re.split(r",\s+|;\s*|\s+[—–]\s+", _LABEL.sub("", sentence))
     return [part for part in parts if part.strip()]
 
 
@@ -139,5 +144,5 @@ def results_of(answers: Iterable[str], lang: str) -> tuple[list[Indicator], list
             if found:
                 quantitative += found
             else:
-                qualitative.append(clean_item(sentence))
+                qualitative.append(clean_item(_LABEL.sub("", sentence)))
     return quantitative, qualitative

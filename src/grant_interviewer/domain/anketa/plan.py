@@ -78,7 +78,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                         r"(?:\s+of\s+(20\d\d))?"),
         ("month", rf"\b({_MONTH_ANY})\b(?:\s+(20\d\d))?(?:\s*г(?:\.|ода?\b))?"
                   rf"(?:{_DASH}({_MONTH_ANY})\b(?:\s+(20\d\d))?)?"),
-        ("whole", r"\b(?:ежемесячно|еженедельно|ежедневно|ежеквартально|постоянно|регулярно|"
+        ("whole", r"\b(?:ежемесячн\w*|еженедельн\w*|ежедневн\w*|ежеквартальн\w*|постоянн\w*|"
+                  r"регулярн\w*|"
                   r"каждый месяц|каждую неделю|весь (?:период|срок|проект)|"
                   r"(?:в течение|на протяжении) всего (?:проекта|периода|срока)|"
                   r"throughout|every (?:month|week)|monthly|weekly|ongoing|"
@@ -216,6 +217,8 @@ def _resolve(
     """(first and last project month, first and last calendar month) covering every span."""
     rel: list[tuple[int, int]] = []
     cal: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    if any(span.kind != "whole" for span in spans):  # "еженедельно (месяцы 2–12)": the dates win
+        spans = [span for span in spans if span.kind != "whole"]
     for span in spans:
         if span.kind == "whole":
             if duration:
@@ -280,6 +283,20 @@ def _what(sentence: str, spans: list[_Span]) -> str:
     return clean_item(sentence)
 
 
+def _activities(parts: list[str], duration: int | None) -> list[str]:
+    """Items, with an enumeration of dated activities split into one item per activity.
+
+    "Набор семей (месяцы 1–2), мастер-классы (месяцы 2–12), итоговая конференция" is three
+    activities; "Ремонт, закупка оборудования (месяц 1)" stays one (only one clause is dated).
+    """
+    result: list[str] = []
+    for part in parts:
+        clauses = [c.strip() for c in re.split(r",\s+(?![^()]*\))", part) if c.strip()]
+        dated = sum(1 for clause in clauses if _spans(clause, duration))
+        result += clauses if dated >= 2 else [part]
+    return result
+
+
 def calendar_plan(
     answers: Iterable[str], *, lang: str, start: str | None = None, duration: int | None = None
 ) -> list[CalendarRow]:
@@ -289,7 +306,7 @@ def calendar_plan(
     begin = parse_ym(start)
     rows: list[CalendarRow] = []
     for answer in answers:
-        for sentence in items(answer):
+        for sentence in _activities(items(answer), duration):
             spans = _spans(sentence, duration)
             resolved = _resolve(spans, begin, duration)
             first_rel, last_rel, first_cal, last_cal = resolved

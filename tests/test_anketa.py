@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -408,6 +410,37 @@ def test_calendar_plan_and_indicators_come_from_their_topics() -> None:
         (48, "мастер-классов", "Проведём 48 мастер-классов")]
     assert anketa.qualitative == ["Дети станут увереннее"]
     assert [c.id for c in anketa.checks] == ["calendar_undated"]  # fmt: skip
+
+
+def test_indicators_are_read_when_first_needed_with_the_given_morphology() -> None:
+    """Building loads no morphology (the finishing turn builds on the event loop); reading the
+    indicators uses the analyzer passed in."""
+    code = (
+        "import sys\n"
+        "from grant_interviewer.domain.anketa import build_anketa\n"
+        "from grant_interviewer.domain.model import InterviewState, TopicState\n"
+        "from grant_interviewer.domain.packs import load_pack\n"
+        "state = InterviewState('s', 'u', 'ru', 'p', topics={'results': TopicState("
+        "answers=['Придут 40 подростков, 25 доведут проекты'])})\n"
+        "anketa = build_anketa(state, load_pack('ru'))\n"
+        "print('pymorphy3' in sys.modules)\n"
+        "print([(i.value, i.unit) for i in anketa.indicators], 'pymorphy3' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout.splitlines()  # fmt: skip
+    assert out == ["False", "[(40, 'подростков'), (25, 'подростков')] True"]
+
+    class EveryWordAVerb:
+        """A stand-in analyzer: every word parses as a verb."""
+
+        def parse(self, word: str) -> list[Any]:
+            tag = type("Tag", (), {"POS": "VERB"})()
+            return [type("Parse", (), {"tag": tag})()]
+
+    state = make_state()
+    state.topics["results"] = TopicState(TopicStatus.COMPLETE, ["Придут 40 подростков"])
+    pack = load_pack("ru")
+    assert build_anketa(state, pack, morph=EveryWordAVerb()).indicators == []
 
 
 # ------------------------------------------------------------------ missing, log, JSON

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from grant_interviewer.domain.anketa.budget import Budget, Check, budget_checks, read_budget
@@ -108,12 +109,28 @@ class Anketa:
     log: list[Turn] = field(default_factory=list)  # every question and answer, in order
     direction: Direction | None = None
     calendar: list[CalendarRow] = field(default_factory=list)
-    indicators: list[Indicator] = field(default_factory=list)
-    qualitative: list[str] = field(default_factory=list)  # results without a number
+    results_answers: tuple[str, ...] = ()  # the results topic's content, read on first use
     budget: Budget = field(default_factory=Budget)
     checks: list[Check] = field(default_factory=list)
     approximate: tuple[str, ...] = ()  # value keys that were said approximately
     derived: tuple[str, ...] = ()  # value keys computed from others (end = start + duration …)
+    morph: Any = field(default=None, compare=False, repr=False)  # a shared pymorphy3 analyzer
+
+    @cached_property
+    def _results(self) -> tuple[list[Indicator], list[str]]:
+        # Read when first rendered, not when built: the finishing turn builds the anketa for
+        # its summary on the event loop, and reading indicators may load the morphology.
+        return results_of(self.results_answers, self.lang, self.morph)
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        """The quantitative results ("200 семей"), read from the results topic."""
+        return self._results[0]
+
+    @property
+    def qualitative(self) -> list[str]:
+        """The results without a number."""
+        return self._results[1]
 
     @property
     def labels(self) -> dict[str, str]:
@@ -159,12 +176,15 @@ def build_anketa(
     *,
     missing: list[tuple[ReferencePoint, TopicStatus]] | None = None,
     generated_at: datetime | None = None,
+    morph: Any = None,
 ) -> Anketa:
     """Assemble the questionnaire of ``state``.
 
     ``missing`` is what the engine reports as still lacking; when None it is computed here as
     the required topics not complete plus the optional topics answered only in part. A required
     section this module finds empty of content (only non-answers) is added to it either way.
+    ``morph`` is the process's ``pymorphy3.MorphAnalyzer`` (``adapters.nlp``), used to read
+    the result indicators when they are first needed; None loads one on first use.
     """
     order = {rp.id: i for i, rp in enumerate(pack.reference_points)}
     by_priority = sorted(pack.reference_points, key=lambda rp: (rp.priority, order[rp.id]))
@@ -182,7 +202,6 @@ def build_anketa(
     results = contents["results"].answers if "results" in contents else ()
     calendar = calendar_plan(activities, lang=lang, start=values["start"],
                              duration=values["duration_months"])  # fmt: skip
-    indicators, qualitative = results_of(results, lang)
     budget = read_budget(state.slots)
     checks = budget_checks(budget, approximate=frozenset(_slot_list(state, "approximate")),
                            labels=labels, lang=lang)  # fmt: skip
@@ -205,12 +224,12 @@ def build_anketa(
         log=list(state.turns),
         direction=_direction(state, lang),
         calendar=calendar,
-        indicators=indicators,
-        qualitative=qualitative,
+        results_answers=tuple(results),
         budget=budget,
         checks=checks,
         approximate=approximate,
         derived=derived,
+        morph=morph,
     )
 
 

@@ -58,9 +58,9 @@ class Indicator:
 
 
 @cache
-def _morph() -> Any:
-    """The Russian morphological analyzer, loaded once per process (about 0.5 s: its
-    dictionaries ship inside ``pymorphy3-dicts-ru``); :func:`prepare` loads it ahead of time."""
+def _own_morph() -> Any:
+    """A Russian morphological analyzer of this module's own, loaded on first use (0.5–0.9 s:
+    its dictionaries ship inside ``pymorphy3-dicts-ru``), for callers that pass none."""
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer(lang="ru")
@@ -68,14 +68,14 @@ def _morph() -> Any:
 
 def prepare() -> None:
     """Import and load what indicator reading needs (call it off the event loop at start-up)."""
-    _morph()
+    _own_morph()
     _digits("два", "ru")
 
 
-def _is_noun(word: str) -> bool:
+def _is_noun(word: str, morph: Any) -> bool:
     if not re.search("[а-яё]", word, re.IGNORECASE):
         return True  # an English (or Latin-script) word: no morphology here, the stop list rules
-    morph = _morph()
+    morph = morph if morph is not None else _own_morph()
     candidates = [word, word.rsplit("-", 1)[-1]] if "-" in word else [word]
     return any(morph.parse(w)[0].tag.POS == "NOUN" for w in candidates)  # the likeliest reading
 
@@ -107,8 +107,12 @@ def _clauses(sentence: str) -> list[str]:
     return [part for part in parts if part.strip()]
 
 
-def indicators_of(sentence: str, lang: str) -> list[Indicator]:
-    """The indicators one sentence states, each with the clause that states it."""
+def indicators_of(sentence: str, lang: str, morph: Any = None) -> list[Indicator]:
+    """The indicators one sentence states, each with the clause that states it.
+
+    ``morph`` is a ``pymorphy3.MorphAnalyzer`` to use (the process's shared one); None loads
+    this module's own on first use.
+    """
     found: list[Indicator] = []
     for clause in _clauses(sentence):
         what = clean_item(clause)
@@ -119,7 +123,7 @@ def indicators_of(sentence: str, lang: str) -> list[Indicator]:
                 re.fullmatch(r"(?:19|20)\d\d", raw) and not m.group("mult")
             ):
                 continue  # a date, a duration, money ... or a year before a word ("в 2027 …")
-            if not _PERCENT.match(unit) and not _is_noun(unit):
+            if not _PERCENT.match(unit) and not _is_noun(unit, morph):
                 if not found or found[-1].unit == "%":
                     continue  # "25 доведут" with nothing counted before it
                 unit = found[-1].unit  # the same thing as the number before it
@@ -134,13 +138,15 @@ def indicators_of(sentence: str, lang: str) -> list[Indicator]:
     return found
 
 
-def results_of(answers: Iterable[str], lang: str) -> tuple[list[Indicator], list[str]]:
+def results_of(
+    answers: Iterable[str], lang: str, morph: Any = None
+) -> tuple[list[Indicator], list[str]]:
     """(quantitative indicators, qualitative results) of the results answers."""
     quantitative: list[Indicator] = []
     qualitative: list[str] = []
     for answer in answers:
         for sentence in items(answer):
-            found = indicators_of(sentence, lang)
+            found = indicators_of(sentence, lang, morph)
             if found:
                 quantitative += found
             else:

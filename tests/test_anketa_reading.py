@@ -114,6 +114,9 @@ def test_period_captions() -> None:
         ("Дети 7–14 лет за 12 месяцев", []),
         ("Бюджет 500 тысяч рублей, в 2 раза больше", []),
         ("25 доведут проекты до конца", []),
+        ("Проведём 36 встреч, соберём 60 домашних библиотечек",
+         [(36, "встреч", ""), (60, "домашних библиотечек", "")]),
+        ("Издадим 3 красочных", []),
     ],
 )  # fmt: skip
 def test_indicators_are_number_unit_and_what(
@@ -136,10 +139,10 @@ def test_an_indicator_names_the_clause_that_states_it() -> None:
 def test_english_indicators_and_qualitative_results() -> None:
     """English number words count too; sentences without numbers are qualitative results."""
     quantitative, qualitative = results_of(
-        ["At least forty workshops for two hundred families. Qualitative: children feel more "
-         "confident."], "en")  # fmt: skip
+        ["At least forty workshops for two hundred families, 1,000 guides. Qualitative: "
+         "children feel more confident."], "en")  # fmt: skip
     assert [(i.value, i.unit, i.qualifier) for i in quantitative] == [
-        (40, "workshops", "at least"), (200, "families", "")]  # fmt: skip
+        (40, "workshops", "at least"), (200, "families", ""), (1000, "guides", "")]  # fmt: skip
     assert qualitative == ["Children feel more confident"]
     [labelled] = indicators_of("Количественные: 200 семей", "ru")
     assert labelled.what == "200 семей"

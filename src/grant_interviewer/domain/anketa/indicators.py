@@ -22,13 +22,23 @@ from grant_interviewer.domain.anketa.text import clean_item, items
 _QUALIFIERS = ("не менее", "не меньше", "не более", "более", "свыше", "около", "порядка",
                "почти", "до", "at least", "more than", "over", "about", "around", "up to",
                "nearly")  # fmt: skip
-_INDICATOR = re.compile(
-    rf"(?:(?P<qual>{'|'.join(_QUALIFIERS)})\s+)?"
-    r"(?<![\d.,])(?P<num>\d{1,3}(?:[ \u00a0]\d{3})+|\d+(?:[.,]\d+)?)(?![\d.,]*\d)"
-    r"(?P<mult>\s*(?:тыс\.|тысяч[аи]?\b|тыс\b|thousand\b))?"
-    r"\s*(?P<unit>%|[A-Za-zА-Яа-яЁё]+(?:-[A-Za-zА-Яа-яЁё]+)*)",
-    re.IGNORECASE,
+_WORD = r"[A-Za-zА-Яа-яЁё]+(?:-[A-Za-zА-Яа-яЁё]+)*"
+_INDICATOR_TAIL = (
+    r"(?![\d.,]*\d)(?P<mult>\s*(?:тыс\.|тысяч[аи]?\b|тыс\b|thousand\b))?"
+    rf"\s*(?P<unit>%|{_WORD})"
 )
+_INDICATOR = {  # "1,5 тыс." in Russian; "1,000 guides" in English
+    lang: re.compile(
+        rf"(?:(?P<qual>{'|'.join(_QUALIFIERS)})\s+)?(?<![\d.,])(?P<num>{number}){_INDICATOR_TAIL}",
+        re.IGNORECASE,
+    )
+    for lang, number in (
+        ("ru", r"\d{1,3}(?:[ \u00a0]\d{3})+|\d+(?:[.,]\d+)?"),
+        ("en", r"\d{1,3}(?:[ \u00a0,]\d{3})+(?![.,]\d)|\d+(?:\.\d+)?"),
+    )
+}
+_NEXT_WORDS = re.compile(rf"\s+({_WORD})(?:\s+({_WORD}))?")
+_ADJECTIVES = frozenset({"ADJF", "PRTF", "NUMR"})
 # Words after a number that make it something other than a result indicator.
 _NOT_UNITS = re.compile(
     r"^(?:лет|год\w*|гг?|месяц\w*|мес|недел\w*|дн\w*|день|час\w*|минут\w*|рубл\w*|руб|млн|"
@@ -47,7 +57,7 @@ class Indicator:
     """A quantitative result."""
 
     value: int | float
-    unit: str  # the word after the number as written ("семей", "мастер-классов", "%")
+    unit: str  # as written after the number ("семей", "домашних библиотечек", "%")
     what: str  # the sentence that states it
     qualifier: str = ""  # "не менее", "at least" ... as written
 
@@ -72,12 +82,40 @@ def prepare() -> None:
     _digits("два", "ru")
 
 
-def _is_noun(word: str, morph: Any) -> bool:
-    if not re.search("[а-яё]", word, re.IGNORECASE):
-        return True  # an English (or Latin-script) word: no morphology here, the stop list rules
+def _pos(word: str, morph: Any) -> str | None:
+    """The likeliest part of speech ("NOUN", "ADJF", "VERB" …); of a hyphenated word's last part
+    when the whole is unknown as a noun."""
     morph = morph if morph is not None else _own_morph()
-    candidates = [word, word.rsplit("-", 1)[-1]] if "-" in word else [word]
-    return any(morph.parse(w)[0].tag.POS == "NOUN" for w in candidates)  # the likeliest reading
+    pos = morph.parse(word)[0].tag.POS
+    if pos != "NOUN" and "-" in word:
+        tail = morph.parse(word.rsplit("-", 1)[-1])[0].tag.POS
+        pos = tail if tail == "NOUN" else pos
+    return str(pos) if pos is not None else None
+
+
+def _unit(word: str, after: str, morph: Any) -> str | None:
+    """What a number counts: the noun after it, with the adjectives before that noun
+    («60 домашних библиотечек»); ``""`` when a verb follows (the count of the thing counted
+    before); None when nothing countable follows."""
+    if not re.search("[а-яё]", word, re.IGNORECASE):
+        return word  # an English (or Latin-script) word: no morphology here, the stop list rules
+    pos = _pos(word, morph)
+    if pos == "NOUN":
+        return word
+    if pos not in _ADJECTIVES:
+        return ""
+    chain = [word]
+    following = _NEXT_WORDS.match(after)
+    for extra in following.groups() if following else ():
+        if extra is None:
+            break
+        chain.append(extra)
+        extra_pos = _pos(extra, morph)
+        if extra_pos == "NOUN":
+            return " ".join(chain)
+        if extra_pos not in _ADJECTIVES:
+            break
+    return None
 
 
 def _digits(sentence: str, lang: str) -> str:
@@ -89,8 +127,10 @@ def _digits(sentence: str, lang: str) -> str:
         return sentence
 
 
-def _value(raw: str, mult: str | None) -> int | float:
-    number = float(re.sub(r"[ \u00a0]", "", raw).replace(",", "."))
+def _value(raw: str, mult: str | None, lang: str) -> int | float:
+    digits = re.sub(r"[ \u00a0]", "", raw)
+    digits = digits.replace(",", "") if lang == "en" else digits.replace(",", ".")
+    number = float(digits)
     if mult:
         number *= 1000
     return int(number) if number.is_integer() else number
@@ -116,20 +156,24 @@ def indicators_of(sentence: str, lang: str, morph: Any = None) -> list[Indicator
     found: list[Indicator] = []
     for clause in _clauses(sentence):
         what = clean_item(clause)
-        for m in _INDICATOR.finditer(_digits(clause, lang)):
-            unit = m.group("unit")
+        text = _digits(clause, lang)
+        for m in _INDICATOR["en" if lang == "en" else "ru"].finditer(text):
+            unit: str | None = m.group("unit")
             raw = m.group("num")
-            if _NOT_UNITS.match(unit) or (
+            if _NOT_UNITS.match(m.group("unit")) or (
                 re.fullmatch(r"(?:19|20)\d\d", raw) and not m.group("mult")
             ):
                 continue  # a date, a duration, money ... or a year before a word ("в 2027 …")
-            if not _PERCENT.match(unit) and not _is_noun(unit, morph):
-                if not found or found[-1].unit == "%":
+            if not _PERCENT.match(m.group("unit")):
+                unit = _unit(m.group("unit"), text[m.end():], morph)
+                if unit == "" and found and found[-1].unit != "%":
+                    unit = found[-1].unit  # "40 будут ходить": the same thing as before it
+                if not unit:
                     continue  # "25 доведут" with nothing counted before it
-                unit = found[-1].unit  # the same thing as the number before it
+            assert unit is not None
             found.append(
                 Indicator(
-                    value=_value(raw, m.group("mult")),
+                    value=_value(raw, m.group("mult"), lang),
                     unit="%" if _PERCENT.match(unit) else unit,
                     what=what,
                     qualifier=(m.group("qual") or "").lower(),

@@ -139,10 +139,12 @@ def test_an_indicator_names_the_clause_that_states_it() -> None:
 def test_english_indicators_and_qualitative_results() -> None:
     """English number words count too; sentences without numbers are qualitative results."""
     quantitative, qualitative = results_of(
-        ["At least forty workshops for two hundred families, 1,000 guides. Qualitative: "
+        ["At least forty workshops for two hundred families, 1,000 guides, 200 older people. "
+         "Qualitative: "
          "children feel more confident."], "en")  # fmt: skip
     assert [(i.value, i.unit, i.qualifier) for i in quantitative] == [
-        (40, "workshops", "at least"), (200, "families", ""), (1000, "guides", "")]  # fmt: skip
+        (40, "workshops", "at least"), (200, "families", ""), (1000, "guides", ""),
+        (200, "older people", "")]  # fmt: skip
     assert qualitative == ["Children feel more confident"]
     [labelled] = indicators_of("Количественные: 200 семей", "ru")
     assert labelled.what == "200 семей"

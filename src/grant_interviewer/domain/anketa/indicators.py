@@ -93,12 +93,25 @@ def _pos(word: str, morph: Any) -> str | None:
     return str(pos) if pos is not None else None
 
 
+_EN_ADJECTIVE = re.compile(r"(?:er|ly|al|ive|ous|ic|ful|less|ed|ing|new|old|young)$", re.I)
+_EN_PLURAL = re.compile(r"(?:s|people|children|men|women)$", re.IGNORECASE)
+
+
+def _english_unit(word: str, after: str) -> str:
+    """An English unit: no morphology here, so an adjective-looking word followed by a plural
+    takes the plural along («200 older people», «20 local groups»)."""
+    following = _NEXT_WORDS.match(after)
+    if following and _EN_ADJECTIVE.search(word) and _EN_PLURAL.search(following.group(1)):
+        return f"{word} {following.group(1)}"
+    return word
+
+
 def _unit(word: str, after: str, morph: Any) -> str | None:
     """What a number counts: the noun after it, with the adjectives before that noun
     («60 домашних библиотечек»); ``""`` when a verb follows (the count of the thing counted
     before); None when nothing countable follows."""
     if not re.search("[а-яё]", word, re.IGNORECASE):
-        return word  # an English (or Latin-script) word: no morphology here, the stop list rules
+        return _english_unit(word, after)
     pos = _pos(word, morph)
     if pos == "NOUN":
         return word

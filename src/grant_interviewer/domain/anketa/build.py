@@ -108,19 +108,33 @@ class Anketa:
     missing: list[dict[str, str]] = field(default_factory=list)
     log: list[Turn] = field(default_factory=list)  # every question and answer, in order
     direction: Direction | None = None
-    calendar: list[CalendarRow] = field(default_factory=list)
+    activities_answers: tuple[str, ...] = ()  # the activities topic's content, read on first use
     results_answers: tuple[str, ...] = ()  # the results topic's content, read on first use
     budget: Budget = field(default_factory=Budget)
-    checks: list[Check] = field(default_factory=list)
+    sum_checks: list[Check] = field(default_factory=list)  # budget and duration checks
     approximate: tuple[str, ...] = ()  # value keys that were said approximately
     derived: tuple[str, ...] = ()  # value keys computed from others (end = start + duration …)
     morph: Any = field(default=None, compare=False, repr=False)  # a shared pymorphy3 analyzer
 
+    # The calendar plan and the results are read when first rendered, not when the anketa is
+    # built: the finishing turn builds it on the event loop for its summary, reading indicators
+    # may load the morphology, and a long activities paste takes a while to read.
     @cached_property
     def _results(self) -> tuple[list[Indicator], list[str]]:
-        # Read when first rendered, not when built: the finishing turn builds the anketa for
-        # its summary on the event loop, and reading indicators may load the morphology.
         return results_of(self.results_answers, self.lang, self.morph)
+
+    @cached_property
+    def calendar(self) -> list[CalendarRow]:
+        """The calendar plan: one row per activity named in the activities topic."""
+        return calendar_plan(self.activities_answers, lang=self.lang, start=self.values.get(
+            "start"), duration=self.values.get("duration_months"))  # fmt: skip
+
+    @property
+    def checks(self) -> list[Check]:
+        """What does not add up, for the service to ask about (sums, dates, the plan)."""
+        return [*self.sum_checks,
+                *_calendar_checks(self.calendar, self.values.get("duration_months"),
+                                  self.labels)]  # fmt: skip
 
     @property
     def indicators(self) -> list[Indicator]:
@@ -200,12 +214,10 @@ def build_anketa(
     approximate = _approximate(state)
     activities = contents["activities"].answers if "activities" in contents else ()
     results = contents["results"].answers if "results" in contents else ()
-    calendar = calendar_plan(activities, lang=lang, start=values["start"],
-                             duration=values["duration_months"])  # fmt: skip
     budget = read_budget(state.slots)
     checks = budget_checks(budget, approximate=frozenset(_slot_list(state, "approximate")),
                            labels=labels, lang=lang)  # fmt: skip
-    checks += _period_checks(state, values, calendar, labels)
+    checks += _duration_check(state, labels)
     return Anketa(
         session_id=state.session_id,
         user_id=state.user_id,
@@ -223,10 +235,10 @@ def build_anketa(
         ],
         log=list(state.turns),
         direction=_direction(state, lang),
-        calendar=calendar,
+        activities_answers=tuple(activities),
         results_answers=tuple(results),
         budget=budget,
-        checks=checks,
+        sum_checks=checks,
         approximate=approximate,
         derived=derived,
         morph=morph,
@@ -382,24 +394,26 @@ def _values(state: InterviewState) -> tuple[dict[str, Any], tuple[str, ...]]:
     return values, tuple(derived)
 
 
-def _period_checks(
-    state: InterviewState, values: dict[str, Any], calendar: list[CalendarRow],
-    labels: dict[str, str],
-) -> list[Check]:  # fmt: skip
-    checks: list[Check] = []
+def _duration_check(state: InterviewState, labels: dict[str, str]) -> list[Check]:
     start, end = parse_ym(state.slots.get("start")), parse_ym(state.slots.get("end"))
     stated = _int(state.slots.get("duration_months"))
     if start and end and stated is not None and months_between(start, end) != stated:
         span = months_between(start, end)
-        checks.append(Check("duration", "timeline",
-                            labels["check.duration"].format(actual=stated, expected=span),
-                            float(span), float(stated)))  # fmt: skip
+        return [Check("duration", "timeline",
+                      labels["check.duration"].format(actual=stated, expected=span),
+                      float(span), float(stated))]  # fmt: skip
+    return []
+
+
+def _calendar_checks(
+    calendar: list[CalendarRow], duration: int | None, labels: dict[str, str]
+) -> list[Check]:
+    checks: list[Check] = []
     undated = sum(1 for row in calendar if not row.when)
     if undated:
         checks.append(Check("calendar_undated", "activities",
                             labels["check.calendar_undated"].format(count=undated),
                             actual=float(undated)))  # fmt: skip
-    duration = values["duration_months"]
     outside = sum(
         1 for row in calendar
         if row.first_month is not None and row.last_month is not None

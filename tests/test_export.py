@@ -329,10 +329,24 @@ def test_docx_has_the_plan_results_and_budget_tables() -> None:
 
 
 def test_docx_strips_control_characters() -> None:
-    """NUL and other XML-invalid characters in answers do not break the DOCX."""
+    """NUL and other XML-invalid characters in answers, items and places do not break the DOCX."""
     data = export_anketa(make_anketa(answer=CONTROL, region=CONTROL), "docx")
     text = _docx_text(data)
     assert "доNULпосле" in text and "\x00" not in text
+    rich = export_anketa(make_anketa(rich=True, settlements=[CONTROL], direction=CONTROL,
+                                     budget_items=[{"item": CONTROL, "amount": 5}]), "docx")
+    assert _docx_text(rich).count("доNULпосле") >= 3  # fmt: skip
+
+
+def test_approximate_and_computed_values_are_marked() -> None:
+    """An approximate figure reads "≈ …", a computed one says so, in both languages."""
+    md = export_anketa(make_anketa(rich=True, approximate=["requested_amount"]), "md").decode()
+    assert "| Запрашиваемая сумма | ≈ 1 500 000 ₽ |" in md
+    assert "| Полная стоимость проекта | 2 000 000 ₽ (рассчитано) |" in md
+    en = export_anketa(make_anketa("en", rich=True, approximate=["beneficiaries"]), "md").decode()
+    assert "| Beneficiaries, people | ≈ 1,200 |" in en
+    assert "| End | February 2028 (computed) |" in en
+    assert "| No. | Activity | Dates |" in en and "## To be clarified" in en
 
 
 def test_docx_converts_to_pdf_with_libreoffice(tmp_path: Path) -> None:

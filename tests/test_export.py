@@ -411,3 +411,19 @@ def test_unknown_format_is_an_input_error() -> None:
 def test_formats_are_listed() -> None:
     """EXPORT_FORMATS names the three formats."""
     assert EXPORT_FORMATS == ("md", "json", "docx")
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [None, "", "x", 0, -5, 1e308, float("inf"), True, [], {}, [None], {"amount": None},
+     ["2027-13"], {"item": 5}, "2027-00", "9999-01", [{"item": "a", "amount": float("nan")}]],
+)  # fmt: skip
+def test_malformed_slots_never_break_an_export(garbage: object) -> None:
+    """Whatever a slot holds, the anketa builds and renders in every format."""
+    keys = ("requested_amount", "total_cost", "co_funding_amount", "co_funding_share", "start",
+            "end", "duration_months", "beneficiaries", "settlements", "direction",
+            "direction_confirmed", "budget_items", "approximate", "region")  # fmt: skip
+    anketa = make_anketa(rich=True, **dict.fromkeys(keys, garbage))
+    json.dumps(anketa.to_dict())
+    for fmt in EXPORT_FORMATS:
+        assert export_anketa(anketa, fmt)

@@ -43,6 +43,8 @@ VALUE_KEYS = (
     "project_type",
     "level",
 )
+MAX_MONTHS = 120  # FPG projects run up to 36 months; a longer "duration" is a misread
+
 # Slot names of ``state.slots["approximate"]`` -> the value key they mark.
 _APPROXIMATE_KEYS = {"co_funding_amount": "co_funding", "co_funding_share": "co_funding"}
 
@@ -326,15 +328,14 @@ def _approximate(state: InterviewState) -> tuple[str, ...]:
 
 
 def _int(value: Any) -> int | None:
+    """A whole number from a slot (a count or a number of months), else None."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+        value = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and 0 <= value <= 10**9 else None
 
 
 def _text(value: Any) -> str | None:
@@ -359,6 +360,8 @@ def _values(state: InterviewState) -> tuple[dict[str, Any], tuple[str, ...]]:
                       "share": budget.co_funding_share}  # fmt: skip
     start, end = parse_ym(slots.get("start")), parse_ym(slots.get("end"))
     duration = _int(slots.get("duration_months"))
+    if duration is not None and not 0 < duration <= MAX_MONTHS:
+        duration = None
     derived: list[str] = []
     if duration is None and start and end and end >= start:
         duration = months_between(start, end)

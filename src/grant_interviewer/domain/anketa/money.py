@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 CURRENCY_SIGNS = {"RUB": "₽", "RUR": "₽", "USD": "$", "EUR": "€"}
+MAX_AMOUNT = 1e13  # ten trillion: anything larger is a misread, not a grant
 
 
 def number(value: Any) -> float | None:
@@ -25,13 +26,15 @@ def money(value: Any) -> dict[str, Any] | None:
         amount, currency = number(value.get("amount")), value.get("currency") or "RUB"
     else:
         amount, currency = number(value), "RUB"
-    if amount is None:
+    if amount is None or abs(amount) > MAX_AMOUNT:
         return None
     return {"amount": amount, "currency": str(currency)}
 
 
 def format_amount(amount: float, currency: str, lang: str) -> str:
     """``1 500 000 ₽`` (Russian) or ``RUB 1,500,000`` (English); kopecks only when present."""
+    if not math.isfinite(amount):
+        return f"{amount} {currency}"
     whole = round(amount, 2)
     digits = f"{whole:,.2f}" if whole != int(whole) else f"{int(whole):,}"
     code = currency.upper()

@@ -223,6 +223,8 @@ def test_malformed_money_slots_are_unknown(slot: object) -> None:
         ({"start": "2027-03", "end": "2027-12"}, ("2027-03", "2027-12", 10),
          ["duration_months"]),
         ({"start": "2027-3", "duration_months": "x"}, (None, None, None), []),
+        ({"start_month": "2027-03", "duration_months": 12}, ("2027-03", "2028-02", 12), ["end"]),
+        ({"start_month": "март 2027", "duration_months": 500}, (None, None, None), []),
     ],
 )  # fmt: skip
 def test_start_end_and_duration_complete_each_other(

@@ -358,7 +358,9 @@ def _values(state: InterviewState) -> tuple[dict[str, Any], tuple[str, ...]]:
     if budget.co_funding is not None or budget.co_funding_share is not None:
         co_funding = {"amount": budget.co_funding, "currency": budget.currency,
                       "share": budget.co_funding_share}  # fmt: skip
-    start, end = parse_ym(slots.get("start")), parse_ym(slots.get("end"))
+    # "start_month" is the older key of the start (a "YYYY-MM" once the understanding sets it)
+    start = parse_ym(slots.get("start")) or parse_ym(slots.get("start_month"))
+    end = parse_ym(slots.get("end"))
     duration = _int(slots.get("duration_months"))
     if duration is not None and not 0 < duration <= MAX_MONTHS:
         duration = None

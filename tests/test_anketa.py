@@ -33,7 +33,12 @@ from grant_interviewer.domain.model import (
     UserLevel,
 )
 from grant_interviewer.domain.packs import load_pack
-from grant_interviewer.domain.understanding import AnswerClass, AnswerFacts, SentenceTopics
+from grant_interviewer.domain.understanding import (
+    AnswerClass,
+    AnswerFacts,
+    Person,
+    SentenceTopics,
+)
 
 T0 = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 PASTE = (
@@ -193,6 +198,7 @@ def test_structured_values_have_exactly_the_documented_keys() -> None:
         "region": "Псковская область",
         "settlements": ["Печоры", "Изборск"],
         "direction": None,
+        "project_head": None,
         "organization": "АНО «Свет»",
         "project_type": "cultural",
         "level": "novice",
@@ -260,6 +266,23 @@ def test_direction_is_inferred_until_confirmed() -> None:
     unknown = build_anketa(make_state(direction="space_travel"), make_pack()).direction
     assert unknown is not None and unknown.name == "space_travel"
     assert build_anketa(make_state(), make_pack()).direction is None
+
+
+def test_the_project_head_is_the_person_named_as_leading() -> None:
+    """The head is a named person whose sentence says they lead, team answers first."""
+    team = "Психолог Мария Иванова. Руководитель — я, Анна Петровна Соколова, 10 лет в НКО."
+    state = make_state()
+    state.turns += [
+        Turn(3, "topic", "partners", "Партнёры?", T0, "Директор школы Олег Ким поможет.", T0,
+             facts=AnswerFacts(persons=(Person("Олег", "", "Ким"),))),
+        Turn(4, "topic", "team", "Команда?", T0, team, T0, facts=AnswerFacts(
+            sentences=tuple(SentenceTopics(s, ("team",)) for s in team.split(". ")),
+            persons=(Person("Мария", "", "Иванова"), Person("Анна", "Петровна", "Соколова")))),
+    ]  # fmt: skip
+    assert structured_values(state)["project_head"] == "Анна Петровна Соколова"
+    state.turns[-1].facts = AnswerFacts(answer_class=AnswerClass.NON_ANSWER,
+                                        persons=(Person("Анна", "", "Соколова"),))  # fmt: skip
+    assert structured_values(state)["project_head"] is None
 
 
 def test_approximate_values_are_listed_by_value_key() -> None:

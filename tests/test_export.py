@@ -233,7 +233,7 @@ def test_markdown_table_and_structure_survive_hostile_text() -> None:
     headings = [t.tag for t in tokens if t.type == "heading_open"]
     assert headings.count("h1") == 1
     assert headings.count("h2") == 4  # values, sections, missing, log
-    assert sum(1 for t in tokens if t.type == "tr_open") == 16  # header + 15 values
+    assert sum(1 for t in tokens if t.type == "tr_open") == 17  # header + 16 values
     assert not any(t.type in ("html_block", "blockquote_open", "code_block") for t in tokens)
 
 

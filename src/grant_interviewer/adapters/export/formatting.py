@@ -173,6 +173,8 @@ def _part(anketa: Anketa, part_id: str, number: int, caption: str,
     if part_id == "target_groups":
         fields = _fields(anketa, "beneficiary_group", "beneficiaries", "age_range")
         return FormPart(number, caption, fields, topics=topics)
+    if part_id == "team":
+        return FormPart(number, caption, _fields(anketa, "project_head"), topics=topics)
     if part_id == "organization":
         return FormPart(number, caption, _fields(anketa, "organization"), topics=topics)
     if part_id == "calendar" and anketa.calendar:

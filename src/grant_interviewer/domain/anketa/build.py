@@ -13,6 +13,7 @@ from grant_interviewer.domain.anketa.indicators import Indicator, results_of
 from grant_interviewer.domain.anketa.labels import labels_for
 from grant_interviewer.domain.anketa.money import money
 from grant_interviewer.domain.anketa.months import add_months, months_between, parse_ym, ym
+from grant_interviewer.domain.anketa.people import project_head
 from grant_interviewer.domain.anketa.plan import CalendarRow, calendar_plan
 from grant_interviewer.domain.anketa.sections import section_contents
 from grant_interviewer.domain.model import (
@@ -39,6 +40,7 @@ VALUE_KEYS = (
     "region",
     "settlements",
     "direction",
+    "project_head",
     "organization",
     "project_type",
     "level",
@@ -392,6 +394,7 @@ def _values(state: InterviewState) -> tuple[dict[str, Any], tuple[str, ...]]:
         "region": _text(slots.get("region")),
         "settlements": _slot_list(state, "settlements") or None,
         "direction": _text(slots.get("direction")),
+        "project_head": project_head(state),
         "organization": _text(slots.get("organization")),
         "project_type": state.project_type.value,
         "level": state.level.value,

@@ -253,6 +253,12 @@ def test_a_duration_contradicting_the_dates_is_a_check() -> None:
     assert "12 мес." in check.message and "10 мес." in check.message
 
 
+def test_a_duration_beyond_the_foundations_limit_is_a_check() -> None:
+    """FPG projects last up to 36 months: 48 is asked about (and 500 is no duration at all)."""
+    assert check_ids(duration_months=48) == ["duration_too_long"]
+    assert check_ids(duration_months=36) == [] and check_ids(duration_months=500) == []
+
+
 def test_direction_is_inferred_until_confirmed() -> None:
     """The direction id gets its name; it stays "to be confirmed" until the applicant confirms."""
     anketa = build_anketa(make_state(direction="family"), make_pack())

@@ -45,7 +45,8 @@ VALUE_KEYS = (
     "project_type",
     "level",
 )
-MAX_MONTHS = 120  # FPG projects run up to 36 months; a longer "duration" is a misread
+MAX_MONTHS = 120  # a longer "duration" is a misread, not a plan
+FPG_MAX_MONTHS = 36  # FPG projects run up to 36 months (FPG_FACTS.md): a longer one is asked about
 
 # Slot names of ``state.slots["approximate"]`` -> the value key they mark.
 _APPROXIMATE_KEYS = {"co_funding_amount": "co_funding", "co_funding_share": "co_funding"}
@@ -221,7 +222,7 @@ def build_anketa(
     budget = read_budget(state.slots)
     checks = budget_checks(budget, approximate=frozenset(_slot_list(state, "approximate")),
                            labels=labels, lang=lang)  # fmt: skip
-    checks += _duration_check(state, labels)
+    checks += _duration_check(state, values, labels)
     return Anketa(
         session_id=state.session_id,
         user_id=state.user_id,
@@ -402,15 +403,24 @@ def _values(state: InterviewState) -> tuple[dict[str, Any], tuple[str, ...]]:
     return values, tuple(derived)
 
 
-def _duration_check(state: InterviewState, labels: dict[str, str]) -> list[Check]:
+def _duration_check(
+    state: InterviewState, values: dict[str, Any], labels: dict[str, str]
+) -> list[Check]:
+    checks: list[Check] = []
     start, end = parse_ym(state.slots.get("start")), parse_ym(state.slots.get("end"))
     stated = _int(state.slots.get("duration_months"))
     if start and end and stated is not None and months_between(start, end) != stated:
         span = months_between(start, end)
-        return [Check("duration", "timeline",
-                      labels["check.duration"].format(actual=stated, expected=span),
-                      float(span), float(stated))]  # fmt: skip
-    return []
+        checks.append(Check("duration", "timeline",
+                            labels["check.duration"].format(actual=stated, expected=span),
+                            float(span), float(stated)))  # fmt: skip
+    duration = values["duration_months"]
+    if duration is not None and duration > FPG_MAX_MONTHS:
+        checks.append(Check("duration_too_long", "timeline",
+                            labels["check.duration_too_long"].format(
+                                actual=duration, expected=FPG_MAX_MONTHS),
+                            float(FPG_MAX_MONTHS), float(duration)))  # fmt: skip
+    return checks
 
 
 def _calendar_checks(

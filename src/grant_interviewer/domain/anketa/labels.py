@@ -88,6 +88,10 @@ LABELS: dict[str, dict[str, str]] = {
             "Срок реализации назван {actual} мес., а по датам начала и окончания выходит "
             "{expected} мес."
         ),
+        "check.duration_too_long": (
+            "Срок реализации назван {actual} мес., а проекты фонда длятся не больше "
+            "{expected} мес."
+        ),
         "check.calendar_undated": "Мероприятий календарного плана без сроков: {count}.",
         "check.calendar_outside_period": (
             "Мероприятий календарного плана за пределами сроков проекта: {count}."
@@ -194,6 +198,10 @@ LABELS: dict[str, dict[str, str]] = {
         "check.duration": (
             "The duration is given as {actual} months, but the start and end dates make it "
             "{expected} months."
+        ),
+        "check.duration_too_long": (
+            "The duration is given as {actual} months, but the Foundation's projects last at "
+            "most {expected} months."
         ),
         "check.calendar_undated": "Calendar plan activities without dates: {count}.",
         "check.calendar_outside_period": (

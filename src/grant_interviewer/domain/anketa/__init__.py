@@ -11,18 +11,17 @@ dates, region and settlements, direction ...); the calendar plan read from the a
 
 from grant_interviewer.domain.anketa.budget import Budget, BudgetItem, Check
 from grant_interviewer.domain.anketa.build import (
-    VALUE_KEYS,
     Anketa,
     AnketaSection,
     Direction,
     build_anketa,
     form_order,
-    structured_values,
 )
 from grant_interviewer.domain.anketa.form import FORM, FormSection
 from grant_interviewer.domain.anketa.indicators import Indicator
 from grant_interviewer.domain.anketa.labels import LABELS, labels_for
 from grant_interviewer.domain.anketa.plan import CalendarRow
+from grant_interviewer.domain.anketa.values import VALUE_KEYS, structured_values
 
 __all__ = [
     "FORM",

@@ -11,11 +11,16 @@ from grant_interviewer.domain.anketa.budget import Budget, Check, budget_checks,
 from grant_interviewer.domain.anketa.form import FORM, TOPIC_ORDER, direction_name
 from grant_interviewer.domain.anketa.indicators import Indicator, results_of
 from grant_interviewer.domain.anketa.labels import labels_for
-from grant_interviewer.domain.anketa.money import money
-from grant_interviewer.domain.anketa.months import add_months, months_between, parse_ym, ym
-from grant_interviewer.domain.anketa.people import project_head
 from grant_interviewer.domain.anketa.plan import CalendarRow, calendar_plan
 from grant_interviewer.domain.anketa.sections import section_contents
+from grant_interviewer.domain.anketa.values import (
+    VALUE_KEYS,
+    approximate_keys,
+    duration_checks,
+    read_values,
+    slot_list,
+    text_value,
+)
 from grant_interviewer.domain.model import (
     ContentPack,
     InterviewState,
@@ -25,31 +30,6 @@ from grant_interviewer.domain.model import (
     Turn,
     utcnow,
 )
-
-# The keys of ``Anketa.values`` (JSON ``values``), in the order the key-figures table shows them.
-VALUE_KEYS = (
-    "requested_amount",
-    "total_cost",
-    "co_funding",
-    "duration_months",
-    "start",
-    "end",
-    "beneficiaries",
-    "beneficiary_group",
-    "age_range",
-    "region",
-    "settlements",
-    "direction",
-    "project_head",
-    "organization",
-    "project_type",
-    "level",
-)
-MAX_MONTHS = 120  # a longer "duration" is a misread, not a plan
-FPG_MAX_MONTHS = 36  # FPG projects run up to 36 months (FPG_FACTS.md): a longer one is asked about
-
-# Slot names of ``state.slots["approximate"]`` -> the value key they mark.
-_APPROXIMATE_KEYS = {"co_funding_amount": "co_funding", "co_funding_share": "co_funding"}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -215,14 +195,14 @@ def build_anketa(
     missing = _with_emptied(missing, pack, emptied)
     lang = state.lang
     labels = labels_for(lang)
-    values, derived = _values(state)
-    approximate = _approximate(state)
+    values, derived = read_values(state)
+    approximate = approximate_keys(state)
     activities = contents["activities"].answers if "activities" in contents else ()
     results = contents["results"].answers if "results" in contents else ()
     budget = read_budget(state.slots)
-    checks = budget_checks(budget, approximate=frozenset(_slot_list(state, "approximate")),
+    checks = budget_checks(budget, approximate=frozenset(slot_list(state, "approximate")),
                            labels=labels, lang=lang)  # fmt: skip
-    checks += _duration_check(state, values, labels)
+    checks += duration_checks(state, values, labels)
     return Anketa(
         session_id=state.session_id,
         user_id=state.user_id,
@@ -311,116 +291,11 @@ def _project_title(state: InterviewState, content: Any) -> str | None:
 
 
 def _direction(state: InterviewState, lang: str) -> Direction | None:
-    value = _text(state.slots.get("direction"))
+    value = text_value(state.slots.get("direction"))
     if value is None:
         return None
     confirmed = state.slots.get("direction_confirmed") is True
     return Direction(value, direction_name(value, lang), confirmed)
-
-
-def _slot_list(state: InterviewState, key: str) -> list[str]:
-    value = state.slots.get(key)
-    if not isinstance(value, list | tuple):
-        return []
-    return [item.strip() for item in value if isinstance(item, str) and item.strip()]
-
-
-def _approximate(state: InterviewState) -> tuple[str, ...]:
-    keys = [_APPROXIMATE_KEYS.get(slot, slot) for slot in _slot_list(state, "approximate")]
-    return tuple(dict.fromkeys(key for key in keys if key in VALUE_KEYS))
-
-
-def _int(value: Any) -> int | None:
-    """A whole number from a slot (a count or a number of months), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    elif isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    return value if isinstance(value, int) and 0 <= value <= 10**9 else None
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
-def structured_values(state: InterviewState) -> dict[str, Any]:
-    """The figures and facts of the anketa, with exactly :data:`VALUE_KEYS` (None = unknown)."""
-    return _values(state)[0]
-
-
-def _values(state: InterviewState) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """(values, the keys computed from others): start, end and duration complete each other
-    (12 months from 2027-03 end in 2028-02)."""
-    slots = state.slots
-    budget = read_budget(slots)
-    co_funding: dict[str, Any] | None = None
-    if budget.co_funding is not None or budget.co_funding_share is not None:
-        co_funding = {"amount": budget.co_funding, "currency": budget.currency,
-                      "share": budget.co_funding_share}  # fmt: skip
-    # "start_month" is the older key of the start (a "YYYY-MM" once the understanding sets it)
-    start = parse_ym(slots.get("start")) or parse_ym(slots.get("start_month"))
-    end = parse_ym(slots.get("end"))
-    duration = _int(slots.get("duration_months"))
-    if duration is not None and not 0 < duration <= MAX_MONTHS:
-        duration = None
-    derived: list[str] = []
-    if duration is None and start and end and end >= start:
-        duration = months_between(start, end)
-        derived.append("duration_months")
-    if duration and duration > 0:
-        if start and end is None:
-            end = add_months(start, duration - 1)
-            derived.append("end")
-        elif end and start is None:
-            start = add_months(end, 1 - duration)
-            derived.append("start")
-    total_cost = money(slots.get("total_cost"))
-    if total_cost is None and budget.total_cost is not None:
-        total_cost = {"amount": budget.total_cost, "currency": budget.currency}
-        derived.append("total_cost")
-    values = {
-        "requested_amount": money(slots.get("requested_amount")),
-        "total_cost": total_cost,
-        "co_funding": co_funding,
-        "duration_months": duration,
-        "start": ym(*start) if start else None,
-        "end": ym(*end) if end else None,
-        "beneficiaries": _int(slots.get("beneficiaries")),
-        "beneficiary_group": _text(slots.get("beneficiary_group")),
-        "age_range": _text(slots.get("age_range")),
-        "region": _text(slots.get("region")),
-        "settlements": _slot_list(state, "settlements") or None,
-        "direction": _text(slots.get("direction")),
-        "project_head": project_head(state),
-        "organization": _text(slots.get("organization")),
-        "project_type": state.project_type.value,
-        "level": state.level.value,
-    }
-    return values, tuple(derived)
-
-
-def _duration_check(
-    state: InterviewState, values: dict[str, Any], labels: dict[str, str]
-) -> list[Check]:
-    checks: list[Check] = []
-    start, end = parse_ym(state.slots.get("start")), parse_ym(state.slots.get("end"))
-    stated = _int(state.slots.get("duration_months"))
-    if start and end and stated is not None and months_between(start, end) != stated:
-        span = months_between(start, end)
-        checks.append(Check("duration", "timeline",
-                            labels["check.duration"].format(actual=stated, expected=span),
-                            float(span), float(stated)))  # fmt: skip
-    duration = values["duration_months"]
-    if duration is not None and duration > FPG_MAX_MONTHS:
-        checks.append(Check("duration_too_long", "timeline",
-                            labels["check.duration_too_long"].format(
-                                actual=duration, expected=FPG_MAX_MONTHS),
-                            float(FPG_MAX_MONTHS), float(duration)))  # fmt: skip
-    return checks
 
 
 def _calendar_checks(

@@ -176,6 +176,12 @@ def extract_name(text: str) -> str:
 
 def infer_level(texts: Iterable[str]) -> UserLevel:
     """Guess how experienced the applicant is from their answers."""
+    return _infer_level(tuple(texts))
+
+
+@lru_cache(maxsize=1024)
+def _infer_level(texts: tuple[str, ...]) -> UserLevel:
+    # cached: the coverage is rebuilt several times a turn from the same answers
     answers = [t for t in texts if t.strip()]
     if not answers:
         return UserLevel.INTERMEDIATE
@@ -194,6 +200,11 @@ def infer_level(texts: Iterable[str]) -> UserLevel:
 
 def infer_project_type(texts: Iterable[str]) -> ProjectType:
     """The project's kind by keyword families (ties go to the more specific family)."""
+    return _infer_project_type(tuple(texts))
+
+
+@lru_cache(maxsize=1024)
+def _infer_project_type(texts: tuple[str, ...]) -> ProjectType:
     joined = "\n".join(texts)
     best, best_hits = ProjectType.OTHER, 0
     for kind, pattern in _TYPE_FAMILIES:

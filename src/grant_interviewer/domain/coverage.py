@@ -34,7 +34,8 @@ __all__ = ["SKIP_MARKER", "FactsReader", "evaluate", "recompute"]
 SKIP_MARKER = "/skip"
 # topics that, when complete only through a passing mention, are confirmed in one short question
 # ("Название — «Точка роста», верно?") instead of being taken silently or asked anew
-CONFIRMED_WHEN_INFERRED = frozenset({"project_title"})
+CONFIRMED_WHEN_INFERRED = frozenset({"project_title", "geography"})
+_CONFIRMED_SLOTS = {"project_title": ("project_title",), "geography": ("region", "settlements")}
 _YES = frozenset({"да", "верно", "да верно", "ага", "угу", "так и есть", "правильно", "все верно",
                   "да все верно", "именно", "точно", "ок", "yes", "correct", "right", "yes correct",
                   "that's right", "yep", "да, верно"})
@@ -64,12 +65,14 @@ def _confirmations(state: InterviewState, slots: dict[str, Any]) -> dict[str, bo
         if turn.kind != "confirm" or not turn.answer or turn.reference_point is None:
             continue
         plain = _plain(turn.answer)
+        owned = _CONFIRMED_SLOTS.get(turn.reference_point, ())
         if plain in _YES:
             found[turn.reference_point] = True
-            slots["inferred"] = [s for s in slots.get("inferred") or () if s != "project_title"]
+            slots["inferred"] = [s for s in slots.get("inferred") or () if s not in owned]
         elif plain in _NO:
             found[turn.reference_point] = False
-            slots.pop("project_title", None)
+            for slot in owned:
+                slots.pop(slot, None)
         else:
             found[turn.reference_point] = True  # a title of its own: read as the answer
     return found

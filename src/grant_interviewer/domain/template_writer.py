@@ -109,6 +109,8 @@ class TemplateWriter:
         if plan.kind == "confirm":  # "Название — «Точка роста», верно?"
             value = state.slots.get(rp.completeness.required_slots[0], "") \
                 if rp.completeness.required_slots else ""
+            if rp.id == "geography" and state.slots.get("settlements"):
+                value = ", ".join([str(value), *state.slots["settlements"]])
             return pack.phrase("confirm_value", title=rp.title, value=value)
         seed = _seed(state.session_id, len(state.turns), rp.id)
         used = {t.question for t in state.turns}

@@ -53,13 +53,27 @@ def _has_number_words(text: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _numbers_to_digits(text: str, lang: str) -> str:
+def _parse_numbers(text: str, lang: str) -> str:
     from number_parser import parse
 
     try:
         return str(parse(text, language="en" if lang == "en" else "ru"))
     except Exception:  # the parser is a best effort: an odd text keeps its words
         return text
+
+
+# a run of words that may be number words (with "и"/"and" between): number-parser is given
+# only these runs, not whole sentences (it costs ~5 ms on a sentence, ~0.3 ms on a run)
+_RUN_WORD = r"(?:(?:" + "|".join(_NUMBER_STEMS) + r")[^\W\d_]*)"
+_NUMBER_RUN = re.compile(
+    rf"(?<![\w-]){_RUN_WORD}(?:[\s-]+(?:(?:и|and|a)\s+)?{_RUN_WORD})*(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _numbers_to_digits(text: str, lang: str) -> str:
+    """Number words → digits, run by run ("двести человек" → "200 человек")."""
+    return _NUMBER_RUN.sub(lambda m: _parse_numbers(m.group(0), lang), text)
 
 
 _LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[-–—•*])\s*")
@@ -93,6 +107,9 @@ _NUMBER_WORDS = (
 )
 
 
+_NUMBER_PREFIXES = frozenset(w[:2] for w in _NUMBER_WORDS)
+
+
 def _fix_number_typos(text: str, lexicon: Lexicon) -> str:
     """"три милиона" → "три миллиона": an unknown word close to a number word is that word
     (rapidfuzz; only words the morphology does not know are touched)."""
@@ -100,7 +117,7 @@ def _fix_number_typos(text: str, lexicon: Lexicon) -> str:
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
-        if len(word) < 5 or lexicon.info(word).known:
+        if len(word) < 5 or word[:2].lower() not in _NUMBER_PREFIXES or lexicon.info(word).known:
             return word
         best = process.extractOne(word.lower(), _NUMBER_WORDS, scorer=fuzz.ratio)
         return best[0] if best is not None and best[1] >= 85 else word

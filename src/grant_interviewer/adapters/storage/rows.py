@@ -65,7 +65,7 @@ def turn_row(session_id: str, turn: Turn) -> dict[str, Any]:
         "kb_sources": list(turn.kb_sources),
         "latency_ms": turn.latency_ms,
         "writer": turn.writer,
-        "facts": turn.facts.to_dict() if turn.facts is not None else None,
+        "facts": turn.facts.serialised if turn.facts is not None else None,  # read-only
         "message_ids": list(turn.message_ids),
     }
 

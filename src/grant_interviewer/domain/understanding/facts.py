@@ -8,8 +8,10 @@ restart merges stored facts instead of running models again. Everything round-tr
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Literal
 
 __all__ = [
@@ -173,7 +175,14 @@ class AnswerFacts:
         return " ".join(s.text for s in self.sentences if topic in s.topics)
 
     def to_dict(self) -> dict[str, Any]:
-        """Serialise to JSON-compatible data."""
+        """Serialise to JSON-compatible data (a fresh copy each call)."""
+        return copy.deepcopy(self.serialised)
+
+    @cached_property
+    def serialised(self) -> dict[str, Any]:
+        """The JSON-compatible data, computed once and shared: read it, never change it."""
+        # Computed once: the repository serialises every turn's facts on every save, and
+        # dataclasses.asdict costs ~1 ms for a long answer's facts.
         data = asdict(self)
         data["answer_class"] = self.answer_class.value
         return data
@@ -193,7 +202,7 @@ class AnswerFacts:
                 out.append(kind(**values))
             return tuple(out)
 
-        return cls(
+        facts = cls(
             answer_class=AnswerClass(data.get("answer_class", "substantive")),
             class_confidence=float(data.get("class_confidence", 1.0)),
             sentences=many("sentences", SentenceTopics),
@@ -209,3 +218,8 @@ class AnswerFacts:
             disagreements=tuple(data.get("disagreements") or ()),
             extra=dict(data.get("extra") or {}),
         )
+        if set(data) == set(cls.__dataclass_fields__):
+            # what storage holds is what ``serialised`` gives: reuse it (cached_property keeps
+            # its value in the instance dict, which a frozen dataclass still has)
+            facts.__dict__["serialised"] = data
+        return facts

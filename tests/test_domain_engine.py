@@ -86,7 +86,9 @@ def test_expert_needs_fewer_questions_than_novice() -> None:
     assert len(expert.log) < len(novice.log)
     assert expert.state.level == UserLevel.EXPERT
     assert novice.state.level == UserLevel.NOVICE
-    asked = {rp for _, rp, _ in expert.log}
+    asked = {t.reference_point for t in expert.state.turns if t.kind != "confirm"}
+    confirmed = {t.reference_point for t in expert.state.turns if t.kind == "confirm"}
+    assert confirmed <= {"project_title", "geography"}  # read in passing: one short check
     for covered in ("budget_total", "timeline", "geography", "target_audience", "co_funding"):
         assert covered not in asked, covered  # answered inside the project summary
         assert expert.state.topics[covered].status == TopicStatus.COMPLETE
@@ -165,12 +167,13 @@ def test_answer_to_one_topic_completes_others() -> None:
     assert set(outcome.covered_elsewhere) >= {
         "budget_total",
         "timeline",
-        "geography",
         "target_audience",
         "co_funding",
     }
-    # the title read from quotes is confirmed in one short question, not asked anew
+    # the title read from quotes and the place read in passing are confirmed in one short
+    # question each, not asked anew
     assert state.topics["project_title"].missing == ["confirm"]
+    assert state.topics["geography"].missing == ["confirm"]
     planned = []
     kinds = {}
     for _ in range(20):
@@ -242,7 +245,7 @@ def test_back_reopens_previous_answer_and_recomputes() -> None:
     _ask_next(engine, state)
     engine.record_answer(state, ESSENCE, now=NOW)
     assert state.slots["region"] == "Кемеровская область"
-    assert state.topics["geography"].status == TopicStatus.COMPLETE
+    assert state.topics["geography"].missing == ["confirm"]  # read in passing: to confirm
     _ask_next(engine, state)
     turns_before = len(state.turns)
     reopened = engine.back(state)

@@ -140,7 +140,8 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
         orgs = []  # organisations named there are partners and venues, not the applicant
     main = _main_count([(c, cue) for _, c, cue in counts], asked=asked)
     final_counts = tuple(
-        Count(**{**c.__dict__, "main": c is main}) for _, c, _ in counts
+        Count(**{**c.__dict__, "main": c is main,
+                 "group": _plural(c.of, lexicon) if c is main else ""}) for _, c, _ in counts
     )
     for index, count, _ in counts:
         if count is main:
@@ -183,6 +184,15 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
         title=title,
         extra=extra,
     )
+
+
+def _plural(lemma: str, lexicon: Lexicon) -> str:
+    """"подросток" → "подростки": how the target group reads in the questionnaire."""
+    morph = getattr(lexicon, "_morph", None)
+    if morph is None or not any("а" <= ch <= "я" for ch in lemma):
+        return lemma
+    inflected = morph.parse(lemma)[0].inflect({"plur", "nomn"})
+    return str(inflected.word) if inflected is not None else lemma
 
 
 def _known(word: str, lexicon: Lexicon) -> bool:

@@ -79,6 +79,7 @@ class Count:
     value: int
     of: str  # the counted noun's lemma ("подросток", "семья", "зритель")
     main: bool = False  # the project's main target group (not spectators, not the largest number)
+    group: str = ""  # what is counted, as a reader says it ("подростки", "families")
     approximate: bool = False
     span: str = ""
     confidence: float = 1.0

@@ -113,7 +113,7 @@ def facts_values(facts: AnswerFacts) -> dict[str, SlotValue]:
     main = next((c for c in facts.counts if c.main), None)
     if main is not None:
         values["beneficiaries"] = SlotValue(main.value, main.approximate)
-        values["beneficiary_group"] = SlotValue(main.of)
+        values["beneficiary_group"] = SlotValue(main.group or main.of)
     start = next((p.start for p in facts.periods if p.start), None)
     end = next((p.end for p in facts.periods if p.end), None)
     # a start-to-end range says the duration better than a number said elsewhere

@@ -233,3 +233,32 @@ class FakeGigaChat(FakeLLM):
 def dumps(value: Any) -> str:
     """Stable JSON for golden files."""
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+GIGACHAT_KEY = "Y2xpZW50LWlkOmNsaWVudC1zZWNyZXQ="  # base64("client-id:client-secret"), fake
+
+
+def reset_llm_registries() -> None:
+    """Forget process-wide limiters, guards and SDK clients (each test has its own loop)."""
+    from grant_interviewer.adapters.llm.gigachat import reset_clients
+    from grant_interviewer.adapters.llm.guard import reset_guards
+    from grant_interviewer.adapters.llm.limits import reset_limiters
+
+    reset_limiters()
+    reset_guards()
+    reset_clients()
+
+
+def llm_settings(fake: FakeLLM, data_dir: Any, **overrides: Any) -> Any:
+    """Settings for the service against ``fake`` (retrieval off, no exports)."""
+    from grant_interviewer.settings import Settings
+
+    options: dict[str, Any] = {"data_dir": data_dir, "embedding_backend": "none"}
+    if isinstance(fake, FakeGigaChat):
+        options |= {"llm_provider": "gigachat", "llm_url": fake.base_url,
+                    "gigachat_auth_url": fake.auth_url, "gigachat_credentials": GIGACHAT_KEY}
+    else:
+        options |= {"llm_provider": "openai", "llm_url": fake.base_url,
+                    "llm_model": "fake-model", "llm_api_key": "sk-test"}
+    options |= overrides
+    return Settings(**options)

@@ -10,7 +10,7 @@ engine on a copy of the state in which the pending topic is taken as settled, an
 question in the background while the person types (only if a provider stream is free: a draft
 never queues behind, or in front of, a real turn). When the answer arrives,
 :meth:`take_draft` hands the draft over if the real plan matches (same kind, topic and missing
-details, same turn); otherwise it is dropped (and cancelled if still running). A draft cannot
+details of a follow-up, same turn); otherwise it is dropped (and cancelled if still running). A draft cannot
 quote the answer it precedes; that is the price of no model wait.
 """
 
@@ -66,8 +66,10 @@ class _Draft:
 
 
 def _plan_key(plan: PlannedQuestion) -> tuple[str, str, tuple[str, ...]]:
+    """What a draft must match: kind and topic, and for a follow-up what it asks for (a topic
+    question's prompt names everything that completes the topic, whatever is missing now)."""
     rp = plan.reference_point.id if plan.reference_point else ""
-    return plan.kind, rp, tuple(plan.missing)
+    return plan.kind, rp, tuple(plan.missing) if plan.kind == "followup" else ()
 
 
 class LLMQuestionWriter:
@@ -205,6 +207,19 @@ class LLMQuestionWriter:
             return None
         self.stats["draft_hit"] += 1
         return text
+
+    async def drafts_settled(self) -> None:
+        """Wait until every draft in flight is written or failed (tests, benches: "typing")."""
+        tasks = [draft.task for draft in self._drafts.values()]
+        if tasks:
+            await asyncio.wait(tasks)
+
+    def hit_rate(self) -> float | None:
+        """Drafts used / drafts looked for (None before any was looked for)."""
+        hits = self.stats["draft_hit"]
+        looked = hits + self.stats["draft_miss"] + self.stats["draft_empty"] + self.stats[
+            "draft_rejected"]
+        return hits / looked if looked else None
 
     def _drop(self, session_id: str) -> None:
         draft = self._drafts.pop(session_id, None)

@@ -13,6 +13,7 @@ request beyond it gets 429, counted in ``over_limit``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import time
@@ -107,10 +108,8 @@ class FakeLLM:
         prompt = messages[-1]["content"] if messages else ""
         behaviour = self._next()
         if behaviour == "slow":
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._release.wait(), timeout=60)
-            except TimeoutError:
-                pass
             return 200, {}, "Слишком поздно?", ""
         if behaviour in ("429", "500", "529", "503"):
             headers = {"Retry-After": f"{self.retry_after}"} if behaviour == "429" else {}

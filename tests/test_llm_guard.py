@@ -10,8 +10,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from fake_llm import reset_llm_registries
 
+from fake_llm import reset_llm_registries
 from grant_interviewer.adapters.llm.guard import GuardPolicy, ProviderGuard
 from grant_interviewer.adapters.llm.limits import LocalLimiter, RedisLimiter, get_limiter
 from grant_interviewer.errors import (
@@ -53,7 +53,7 @@ async def test_retries_a_transient_failure_then_succeeds() -> None:
     guard = _guard()
     outcomes: list[BaseException | str] = [LLMUnavailableError("503"), "ok"]
 
-    async def attempt(timeout: float) -> str:
+    async def attempt(limit: float) -> str:
         outcome = outcomes.pop(0)
         if isinstance(outcome, BaseException):
             raise outcome
@@ -67,7 +67,7 @@ async def test_a_refused_key_is_not_retried() -> None:
     """401/403 is a configuration problem: raised at once, no retry."""
     guard = _guard()
 
-    async def attempt(timeout: float) -> str:
+    async def attempt(limit: float) -> str:
         raise LLMAuthError("401")
 
     with pytest.raises(LLMAuthError):
@@ -79,7 +79,7 @@ async def test_retry_after_past_the_deadline_raises_now() -> None:
     """A Retry-After that would end past the deadline is not slept: the error comes at once."""
     guard = _guard()
 
-    async def attempt(timeout: float) -> str:
+    async def attempt(limit: float) -> str:
         raise LLMRateLimitError("429", retry_after=10.0)
 
     started = time.monotonic()
@@ -94,7 +94,7 @@ async def test_a_slow_call_is_cut_at_the_deadline() -> None:
     guard = _guard(max_attempts=1)
     never = asyncio.Event()
 
-    async def attempt(timeout: float) -> str:
+    async def attempt(limit: float) -> str:
         await never.wait()
         return "late"
 
@@ -108,12 +108,12 @@ async def test_waiting_for_a_stream_is_bounded_and_a_prefetch_does_not_wait() ->
     release = asyncio.Event()
     entered = asyncio.Event()
 
-    async def holder(timeout: float) -> str:
+    async def holder(limit: float) -> str:
         entered.set()
         await release.wait()
         return "held"
 
-    async def quick(timeout: float) -> str:
+    async def quick(limit: float) -> str:
         return "quick"
 
     task = asyncio.create_task(guard.call(holder, deadline=time.monotonic() + 5))
@@ -138,7 +138,7 @@ async def test_breaker_opens_for_everyone_then_one_probe_closes_it(
     monkeypatch.setattr(model, "time", clock)
     guard = _guard(limit=4, max_attempts=1, breaker_failures=3, breaker_cooldown=30)
 
-    async def failing(timeout: float) -> str:
+    async def failing(limit: float) -> str:
         raise LLMUnavailableError("529")
 
     for _ in range(3):
@@ -155,12 +155,12 @@ async def test_breaker_opens_for_everyone_then_one_probe_closes_it(
     probing = asyncio.Event()
     answer = asyncio.Event()
 
-    async def probe(timeout: float) -> str:
+    async def probe(limit: float) -> str:
         probing.set()
         await answer.wait()
         return "back"
 
-    async def other(timeout: float) -> str:
+    async def other(limit: float) -> str:
         return "other"
 
     task = asyncio.create_task(guard.call(probe, deadline=time.monotonic() + 5))
@@ -181,7 +181,7 @@ async def test_a_failed_probe_reopens_the_circuit(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(model, "time", clock)
     guard = _guard(max_attempts=1, breaker_failures=1, breaker_cooldown=10)
 
-    async def failing(timeout: float) -> str:
+    async def failing(limit: float) -> str:
         raise LLMUnavailableError("500")
 
     with pytest.raises(LLMUnavailableError):

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_llm import FakeOpenAI, llm_settings, reset_llm_registries
 
+from fake_llm import FakeOpenAI, llm_settings, reset_llm_registries
 from grant_interviewer.adapters.llm.writer import LLMQuestionWriter
 from grant_interviewer.bootstrap import App, build_app
 from grant_interviewer.simulation import Persona, load_persona, next_answer

@@ -10,8 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from domain_sim import START, load_persona
 
+from domain_sim import START, load_persona
 from grant_interviewer.domain.engine import InterviewEngine
 from grant_interviewer.domain.model import InterviewState, KnowledgeChunk, QuestionRequest
 from grant_interviewer.domain.packs import load_pack
@@ -82,7 +82,8 @@ def test_the_prompt_holds_the_answers_themselves_not_topic_ids() -> None:
     content = user["content"]
     assert "Точка роста" in content and "Анна Петровна" in content
     assert "Софинансирование повышает оценку" in content
-    assert "Тема вопроса: " + (plan.reference_point.title if plan.reference_point else "") in content
+    title = plan.reference_point.title if plan.reference_point else ""
+    assert f"Тема вопроса: {title}" in content
 
 
 def test_answers_are_trimmed_to_the_budget_keeping_the_newest() -> None:
@@ -111,11 +112,11 @@ def test_a_broken_prompt_file_is_refused_with_the_reason() -> None:
     parse_question_prompt(copy.deepcopy(raw), source="ok.yaml")
     bad = copy.deepcopy(raw)
     bad["user"] += " {secret_field}"
-    with pytest.raises(ContentError, match="unknown placeholders"):
+    with pytest.raises(ContentError, match=r"unknown placeholders"):
         parse_question_prompt(bad, source="bad.yaml")
     missing = copy.deepcopy(raw)
     del missing["version"]
-    with pytest.raises(ContentError, match="bad.yaml: .*missing keys \\['version'\\]"):
+    with pytest.raises(ContentError, match=r"bad.yaml: .*missing keys \['version'\]"):
         parse_question_prompt(missing, source="bad.yaml")
     no_answers = copy.deepcopy(raw)
     no_answers["user"] = no_answers["user"].replace("{answers}", "")

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from fake_llm import FakeOpenAI, llm_settings, reset_llm_registries
 
+from fake_llm import FakeOpenAI, llm_settings, reset_llm_registries
 from grant_interviewer.bootstrap import App, build_app
 from grant_interviewer.simulation import load_persona, simulate
 

@@ -454,7 +454,9 @@ class InterviewService:
         """Let a drafting writer start on the likely next question while the person types."""
         prefetch = getattr(self._writer, "prefetch", None)
         if prefetch is not None:
-            async def retrieve(st: InterviewState, plan: PlannedQuestion) -> tuple[KnowledgeChunk, ...]:
+            async def retrieve(
+                st: InterviewState, plan: PlannedQuestion
+            ) -> tuple[KnowledgeChunk, ...]:
                 return (await self._retrieve(st, plan)).chunks
 
             prefetch(state, self.engine(state.lang), retrieve)

@@ -152,9 +152,11 @@ def _template(text: Any, allowed: set[str], where: str, *, required: bool = Fals
 
 
 # ---------------------------------------------------------------------------------- building
-def build_question_messages(prompt: QuestionPrompt, request: QuestionRequest) -> list[dict[str, str]]:
+def build_question_messages(
+    prompt: QuestionPrompt, request: QuestionRequest
+) -> list[dict[str, str]]:
     """The chat messages for ``request`` (system, then user)."""
-    plan, state, pack = request.plan, request.state, request.pack
+    plan, state = request.plan, request.state
     rp = plan.reference_point
     if rp is None:
         raise ValueError("the name question is not written by a model")

@@ -26,7 +26,7 @@ class ChatClient(Protocol):
         self,
         messages: Sequence[ChatMessage],
         *,
-        timeout: float,
+        time_limit: float,
         json_schema: Mapping[str, Any] | None = None,
         max_tokens: int = 300,
         temperature: float = 0.4,

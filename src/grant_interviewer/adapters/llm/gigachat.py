@@ -93,7 +93,7 @@ class GigaChatClient:
         self,
         messages: Sequence[ChatMessage],
         *,
-        timeout: float,
+        time_limit: float,
         json_schema: Mapping[str, Any] | None = None,
         max_tokens: int = 300,
         temperature: float = 0.4,

@@ -84,7 +84,8 @@ class ProviderGuard:
         if state == "opened" and breaker.context.opened_at is not None:
             from purgatory.domain import model
 
-            if model.time.time() > breaker.context.opened_at + breaker.context.ttl:
+            clock = model.time  # type: ignore[attr-defined]  # purgatory's clock (tests fake it)
+            if clock.time() > breaker.context.opened_at + breaker.context.ttl:
                 return "half-opened"
         return str(state)
 

@@ -42,7 +42,9 @@ class ConcurrencyLimiter(Protocol):
     name: str
     limit: int
 
-    def slot(self, *, wait: float, hold: float = 60.0) -> contextlib.AbstractAsyncContextManager[None]:
+    def slot(
+        self, *, wait: float, hold: float = 60.0
+    ) -> contextlib.AbstractAsyncContextManager[None]:
         """Hold a slot for the ``async with`` block.
 
         Waits at most ``wait`` seconds for a free slot (0: take one only if free now), then raises

@@ -60,7 +60,7 @@ class OpenAICompatibleClient:
         self,
         messages: Sequence[ChatMessage],
         *,
-        timeout: float,
+        time_limit: float,
         json_schema: Mapping[str, Any] | None = None,
         max_tokens: int = 300,
         temperature: float = 0.4,
@@ -78,7 +78,7 @@ class OpenAICompatibleClient:
                 messages=[dict(m) for m in messages],  # type: ignore[misc]
                 max_tokens=max_tokens,
                 temperature=temperature,
-                timeout=timeout,
+                timeout=time_limit,
                 **extra,
             )
         except Exception as exc:

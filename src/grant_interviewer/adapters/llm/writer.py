@@ -9,9 +9,9 @@ turn's budget, and validates the output (:mod:`.validation`). Any failure raises
 engine on a copy of the state in which the pending topic is taken as settled, and drafts that
 question in the background while the person types (only if a provider stream is free: a draft
 never queues behind, or in front of, a real turn). When the answer arrives,
-:meth:`take_draft` hands the draft over if the real plan matches (same kind, topic and missing
-details of a follow-up, same turn); otherwise it is dropped (and cancelled if still running). A draft cannot
-quote the answer it precedes; that is the price of no model wait.
+:meth:`take_draft` hands the draft over if the real plan matches (same turn, kind and topic, and
+for a follow-up the same missing details); otherwise it is dropped (and cancelled if still
+running). A draft cannot quote the answer it precedes; that is the price of no model wait.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class LLMQuestionWriter:
         messages = build_question_messages(prompt, request)
         try:
             raw = await self.guard.call(
-                lambda timeout: self.client.complete(messages, timeout=timeout, max_tokens=200),
+                lambda limit: self.client.complete(messages, time_limit=limit, max_tokens=200),
                 deadline=deadline,
                 wait_for_slot=wait_for_slot,
             )
@@ -201,7 +201,8 @@ class LLMQuestionWriter:
             self.stats["draft_empty"] += 1
             return None
         try:
-            text = self.check(text, request, count=False)  # against the real state (the new answer too)
+            # checked again against the real state (which holds the new answer)
+            text = self.check(text, request, count=False)
         except QuestionWriterError:
             self.stats["draft_rejected"] += 1
             return None

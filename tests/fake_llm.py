@@ -261,3 +261,26 @@ def llm_settings(fake: FakeLLM, data_dir: Any, **overrides: Any) -> Any:
                     "llm_model": "fake-model", "llm_api_key": "sk-test"}
     options |= overrides
     return Settings(**options)
+
+
+def serve_forever() -> None:  # pragma: no cover - used by benches as a separate process
+    """``python tests/fake_llm.py openai|gigachat [delay]``: serve until killed; prints the port.
+
+    Benches run the fake in its own process so its work is not counted as ours.
+    """
+    import sys
+
+    kind = sys.argv[1] if len(sys.argv) > 1 else "openai"
+    delay = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+
+    async def run() -> None:
+        fake = FakeGigaChat(delay=delay) if kind == "gigachat" else FakeOpenAI(delay=delay)
+        await fake.serve()
+        print(fake.port, flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    serve_forever()

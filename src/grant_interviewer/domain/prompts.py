@@ -23,8 +23,9 @@ from grant_interviewer.domain.coverage import SKIP_MARKER
 from grant_interviewer.domain.model import QuestionRequest, ReferencePoint, Turn
 from grant_interviewer.errors import ContentError
 
-__all__ = ["PromptBudgets", "QuestionPrompt", "answers_block", "build_question_messages",
-           "given_texts", "load_question_prompt", "parse_question_prompt"]
+__all__ = ["ExtractPrompt", "PromptBudgets", "QuestionPrompt", "answers_block",
+           "build_question_messages", "given_texts", "load_extract_prompt", "load_question_prompt",
+           "parse_question_prompt"]
 
 _USER_FIELDS = frozenset({"topic_title", "topic_description", "completeness", "kind", "name",
                           "level", "project_type", "direction", "answers", "context", "asked"})
@@ -284,3 +285,43 @@ def _cut(text: str, limit: int) -> str:
 def _data(text: str) -> str:
     """User text made inert inside the delimiters: no tag can be opened or closed by it."""
     return text.replace("<", "‹").replace(">", "›").replace('"', "'")
+
+
+# ---------------------------------------------------------------------------------- extraction
+@dataclass(frozen=True)
+class ExtractPrompt:
+    """A validated answer-understanding prompt template (``content/prompts/extract-<lang>``)."""
+
+    id: str
+    version: int
+    lang: str
+    system: str
+    user: str
+
+    def messages(self, *, topic: str, answer: str, schema: str) -> list[dict[str, str]]:
+        """System and user messages for one answer (the answer made inert inside its tag)."""
+        return [{"role": "system", "content": self.system.format(schema=schema)},
+                {"role": "user", "content": self.user.format(topic=_data(topic) or "—",
+                                                             answer=_data(answer))}]
+
+
+@lru_cache(maxsize=4)
+def load_extract_prompt(lang: str) -> ExtractPrompt:
+    """The packaged extraction prompt for ``lang`` (cached); ContentError if missing/invalid."""
+    import yaml
+
+    filename = f"extract-{lang}.yaml"
+    resource = resources.files("grant_interviewer.content").joinpath("prompts", filename)
+    try:
+        data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    except (FileNotFoundError, OSError, yaml.YAMLError) as exc:
+        raise ContentError(f"cannot load the extraction prompt {filename}: {exc}") from exc
+    keys = {"id", "version", "lang", "system", "user"}
+    if not isinstance(data, dict) or set(data) != keys:
+        raise ContentError(f"{filename}: needs exactly the keys {sorted(keys)}")
+    if not isinstance(data["version"], int) or data["version"] < 1:
+        raise ContentError(f"{filename}: 'version' must be a positive integer")
+    _template(data["system"], {"schema"}, f"{filename}: system", required=True)
+    _template(data["user"], {"topic", "answer"}, f"{filename}: user", required=True)
+    return ExtractPrompt(id=data["id"], version=data["version"], lang=data["lang"],
+                         system=data["system"].strip(), user=data["user"].strip())

@@ -200,13 +200,22 @@ async def build_app(
     except Exception:
         await repository.close()
         raise
+    config = service_config(settings, export_dir=export_dir)
+    analyzer = build_analyzer(load_pack)
+    if settings.llm_understanding and writer is not None:
+        from grant_interviewer.adapters.llm import build_llm_analyzer
+        from grant_interviewer.adapters.llm.writer import LLMQuestionWriter
+
+        if isinstance(writer, LLMQuestionWriter):  # the model's answer reading, over offline
+            analyzer = build_llm_analyzer(writer, analyzer,
+                                          budget=max(config.analysis_timeout - 0.5, 0.5))
     service = InterviewService(
         repository=repository,
         pack_loader=load_pack,
         retriever=chosen,
         writer=writer,
-        analyzer=build_analyzer(load_pack),
-        config=service_config(settings, export_dir=export_dir),
+        analyzer=analyzer,
+        config=config,
     )
     return App(settings=settings, service=service, repository=repository, retriever=chosen,
                writer=writer)

@@ -100,6 +100,9 @@ class Settings(BaseSettings):
                                       "failed calls that open the circuit breaker.")
     llm_breaker_cooldown: float = Field(default=30.0, gt=0, le=3600, description="Seconds "
                                         "every interview stays offline once the breaker opens.")
+    llm_understanding: bool = Field(default=False, description="Also read facts from each "
+                                    "answer with the model (merged with the offline reading); "
+                                    "one more model call per answer.")
     llm_prefetch: bool = Field(default=True, description="Draft the next question while the "
                                "applicant types (used when the next plan matches).")
     llm_verify_tls: bool = Field(default=True, description="Verify the provider's TLS "

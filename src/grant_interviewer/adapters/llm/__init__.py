@@ -13,12 +13,14 @@ from grant_interviewer.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from grant_interviewer.adapters.llm.base import ChatClient
+    from grant_interviewer.adapters.llm.extractor import LLMAnswerAnalyzer
     from grant_interviewer.adapters.llm.writer import LLMQuestionWriter
+    from grant_interviewer.ports import AnswerAnalyzer
     from grant_interviewer.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_CONCURRENCY", "build_chat_client", "build_llm_writer"]
+__all__ = ["DEFAULT_CONCURRENCY", "build_chat_client", "build_llm_analyzer", "build_llm_writer"]
 
 #: Calls in flight per provider account when GRANT_INTERVIEWER_LLM_MAX_CONCURRENCY is unset.
 #: GigaChat's personal scope allows one stream; business scopes and OpenAI-compatible servers
@@ -77,3 +79,16 @@ def build_llm_writer(settings: Settings) -> LLMQuestionWriter:
     guard = get_guard(account, limiter, policy)
     return LLMQuestionWriter(client, guard, budget=settings.llm_timeout,
                              prefetch=settings.llm_prefetch)
+
+
+def build_llm_analyzer(
+    writer: LLMQuestionWriter, offline: AnswerAnalyzer, *, budget: float
+) -> LLMAnswerAnalyzer:
+    """Answer understanding by the writer's model (same client, same guard), over ``offline``.
+
+    ``budget`` bounds the whole analysis (offline first, then the model), so it must be shorter
+    than the service's own limit on analysis, or the answer would be read by rules alone.
+    """
+    from grant_interviewer.adapters.llm.extractor import LLMAnswerAnalyzer
+
+    return LLMAnswerAnalyzer(writer.client, writer.guard, offline, budget=budget)

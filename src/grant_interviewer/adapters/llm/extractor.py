@@ -2,9 +2,9 @@
 analyzer, merged with the offline result by fixed rules.
 
 :class:`LLMAnswerAnalyzer` implements ``ports.AnswerAnalyzer``. It always runs the offline
-analyzer first; then it asks the model for JSON following :data:`FACTS_SCHEMA` (the OpenAI
-path sends it as ``response_format``; GigaChat gets it in the prompt), within the turn's budget,
-through the same guard as the question writer. Any failure, timeout or invalid JSON returns
+analyzer, and at the same time asks the model for JSON following :data:`FACTS_SCHEMA` (the
+OpenAI path sends it as ``response_format``; GigaChat gets it in the prompt), within its
+budget, through the same guard as the question writer. Any failure, timeout or invalid JSON returns
 the offline facts unchanged: both paths produce the same structure.
 
 **Merge rules** (:func:`merge_facts`; the offline result is the base):
@@ -24,6 +24,7 @@ the offline facts unchanged: both paths produce the same structure.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
@@ -228,12 +229,20 @@ class LLMAnswerAnalyzer:
     async def analyze(
         self, text: str, *, lang: str, asked: str | None, state: InterviewState
     ) -> AnswerFacts:
-        """Offline facts, completed and checked by the model's within the budget."""
+        """Offline facts, completed and checked by the model's within the budget.
+
+        Both readings run at once; the model's is awaited only until the budget's end.
+        """
         deadline = time.monotonic() + self.budget
-        offline = await self.offline.analyze(text, lang=lang, asked=asked, state=state)
+        model = asyncio.ensure_future(self._extract(text, lang=lang, asked=asked, state=state,
+                                                    deadline=deadline))
         try:
-            llm = await self._extract(text, lang=lang, asked=asked, state=state,
-                                      deadline=deadline)
+            offline = await self.offline.analyze(text, lang=lang, asked=asked, state=state)
+        except BaseException:
+            model.cancel()
+            raise
+        try:
+            llm = await model
         except GrantInterviewerError as exc:
             logger.info("LLM understanding unavailable (%s); offline facts only", exc)
             return offline
@@ -258,6 +267,10 @@ class LLMAnswerAnalyzer:
                                                temperature=0.0),
             deadline=deadline)
         return parse_facts(raw, text)
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else (``read_sync``, ``status``) is the offline analyzer's."""
+        return getattr(self.offline, name)
 
     async def aclose(self) -> None:
         """Nothing of its own to close (the client belongs to the writer)."""

@@ -9,10 +9,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from fake_llm import FakeOpenAI, llm_settings, reset_llm_registries
 
+from fake_llm import FakeOpenAI, llm_settings, reset_llm_registries
 from grant_interviewer.adapters.llm import build_llm_analyzer, build_llm_writer
-from grant_interviewer.adapters.llm.extractor import FACTS_SCHEMA, merge_facts, parse_facts
+from grant_interviewer.adapters.llm.extractor import (
+    FACTS_SCHEMA,
+    LLMAnswerAnalyzer,
+    merge_facts,
+    parse_facts,
+)
 from grant_interviewer.adapters.llm.writer import LLMQuestionWriter
 from grant_interviewer.bootstrap import build_analyzer
 from grant_interviewer.domain.engine import InterviewEngine
@@ -90,7 +95,9 @@ def test_merge_keeps_offline_when_the_model_adds_nothing() -> None:
     assert merge_facts(offline, parse_facts(_llm_json(), ANSWER)) is offline
 
 
-async def _analyzer(fake: FakeOpenAI, tmp_path: Path, budget: float = 2.0):  # type: ignore[no-untyped-def]
+async def _analyzer(
+    fake: FakeOpenAI, tmp_path: Path, budget: float = 2.0
+) -> tuple[LLMAnswerAnalyzer, LLMQuestionWriter]:
     writer = build_llm_writer(llm_settings(fake, tmp_path))
     assert isinstance(writer, LLMQuestionWriter)
     return build_llm_analyzer(writer, build_analyzer(load_pack), budget=budget), writer

@@ -284,3 +284,13 @@ def serve_forever() -> None:  # pragma: no cover - used by benches as a separate
 
 if __name__ == "__main__":  # pragma: no cover
     serve_forever()
+
+
+async def warm_offline_analyzer() -> None:
+    """Load the offline analyzer's morphology first, so a timed turn times the writer, not the
+    one-off dictionary load (which the service bounds on its own)."""
+    from grant_interviewer.adapters.nlp.resources import get_resources
+
+    resources = get_resources()
+    resources.start()
+    await asyncio.to_thread(resources.wait, 60.0)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_llm import FakeGigaChat, llm_settings, reset_llm_registries
+from fake_llm import FakeGigaChat, llm_settings, reset_llm_registries, warm_offline_analyzer
 from grant_interviewer.bootstrap import build_app
 from grant_interviewer.errors import ConfigurationError
 from grant_interviewer.simulation import load_persona, simulate
@@ -23,6 +23,7 @@ PERSONAS = Path(__file__).resolve().parent.parent / "examples" / "personas"
 async def fake() -> AsyncIterator[FakeGigaChat]:
     """A fake GigaChat (OAuth and chat) enforcing one stream, like a personal account."""
     reset_llm_registries()
+    await warm_offline_analyzer()
     server = await FakeGigaChat(streams=1).serve()
     yield server
     await server.stop()

@@ -74,7 +74,7 @@ async def test_a_predicted_topic_is_answered_with_the_draft_and_no_model_call(
     asked = state.turns[-1]
     assert asked.writer == "openai:fake-model+prefetch"
     assert after == before  # the reply waited for no model request
-    assert writer.stats["draft_hit"] == 1
+    assert writer.stats["draft_hit"] >= 1
 
 
 async def test_a_draft_for_another_plan_is_dropped(fake: FakeOpenAI, tmp_path: Path) -> None:

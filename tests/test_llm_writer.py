@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_llm import FakeOpenAI, llm_settings, reset_llm_registries
+from fake_llm import FakeOpenAI, llm_settings, reset_llm_registries, warm_offline_analyzer
 from grant_interviewer.bootstrap import App, build_app
 from grant_interviewer.simulation import load_persona, simulate
 
@@ -23,6 +23,7 @@ MARGIN = 0.9  # our own work around the model call (storage, planning), generous
 async def fake() -> AsyncIterator[FakeOpenAI]:
     """A fake OpenAI-compatible server on 127.0.0.1."""
     reset_llm_registries()
+    await warm_offline_analyzer()
     server = await FakeOpenAI().serve()
     yield server
     await server.stop()

@@ -113,7 +113,7 @@ async def test_prefetch_off_sends_every_question_to_the_model_on_the_turn(
 async def test_hit_rate_over_the_example_personas(fake: FakeOpenAI, tmp_path: Path) -> None:
     """Over the example personas most topic questions come from drafts (measured: see
     docs/performance.md; bench/llm_overhead.py prints it)."""
-    app = await _app(fake, tmp_path)
+    app = await _app(fake, tmp_path, max_questions=10)  # the bench runs whole interviews
     try:
         for n, path in enumerate(sorted(PERSONAS.glob("*.yaml"))):
             await _typed_interview(app, load_persona(path), f"u{n}")

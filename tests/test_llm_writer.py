@@ -16,7 +16,7 @@ from grant_interviewer.simulation import load_persona, simulate
 
 PERSONAS = Path(__file__).resolve().parent.parent / "examples" / "personas"
 BUDGET = 0.4  # the turn's budget for the model in these tests (llm_timeout)
-MARGIN = 0.9  # our own work around the model call (storage, planning), generous for CI
+MARGIN = 2.0  # our own work around the model call (storage, analysis), generous for CI
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def _sensible(question: str) -> bool:
 
 async def test_normal_model_writes_every_topic_question(fake: FakeOpenAI, tmp_path: Path) -> None:
     """With a well-behaved model every topic question is the model's, and they address the topic."""
-    app = await _app(fake, tmp_path)
+    app = await _app(fake, tmp_path, llm_timeout=8.0)  # not about the budget: a loaded CI box
     try:
         result = await _interview(app)
     finally:

@@ -52,7 +52,7 @@ async def test_ten_interviews_share_one_stream_and_one_token(
     assert fake.max_in_flight == 1
     assert fake.tokens_issued == 1
     waits = [t["reply_ms"] for r in reports for t in r.turns if "reply_ms" in t]
-    assert max(waits) <= (budget + 1.0) * 1000
+    assert max(waits) <= (budget + 2.0) * 1000  # our own part bounded generously for CI
     writers = [t.writer for s in states for t in s.turns[1:]]
     assert sum(w.startswith("gigachat:") for w in writers) > len(writers) // 2
 

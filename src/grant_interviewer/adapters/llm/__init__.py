@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from grant_interviewer.errors import ConfigurationError
+from grant_interviewer.errors import ConfigurationError, MissingExtraError
 
 if TYPE_CHECKING:
     from grant_interviewer.adapters.llm.base import ChatClient
@@ -64,7 +64,15 @@ def build_chat_client(settings: Settings) -> ChatClient:
 
 
 def build_llm_writer(settings: Settings) -> LLMQuestionWriter:
-    """The question writer over the configured provider, with its process-wide guard."""
+    """The question writer over the configured provider, with its process-wide guard.
+
+    Raises MissingExtraError (with the pip hint) when the ``[llm]`` extra is not installed.
+    """
+    for module in ("tenacity", "purgatory", "rapidfuzz"):
+        try:
+            __import__(module)
+        except ImportError as exc:
+            raise MissingExtraError(module, "llm") from exc
     from grant_interviewer.adapters.llm.guard import GuardPolicy, get_guard
     from grant_interviewer.adapters.llm.limits import get_limiter
     from grant_interviewer.adapters.llm.writer import LLMQuestionWriter

@@ -39,6 +39,9 @@ from grant_interviewer.bootstrap import service_config  # noqa: E402
 from grant_interviewer.domain.packs import load_pack  # noqa: E402
 from grant_interviewer.service import InterviewService  # noqa: E402
 from grant_interviewer.simulation import MAX_TURNS, Persona, load_persona, next_answer  # noqa: E402
+
+# An interview ends when it finishes or its question budget is spent (the applicant could go on
+# with /continue; the bench does not, so every run has the pack's question budget).
 from turn_latency import MemoryRepository  # noqa: E402
 
 PERSONAS = ROOT / "examples" / "personas"
@@ -62,10 +65,7 @@ async def _interview(service: InterviewService, persona: Persona, user: str,
     reply = await service.start(user, lang=persona.lang)
     timings: list[tuple[float, str]] = []
     while len(timings) < MAX_TURNS:
-        if reply.kind == "confirm" and reply.question is None:
-            reply = await service.handle(user, "/continue")
-            continue
-        if reply.finished or reply.question is None:
+        if reply.finished or reply.question is None:  # finished, or the budget is spent
             break
         if writer is not None:
             await writer.drafts_settled()  # the person is typing
@@ -229,8 +229,10 @@ async def prefetch(model_seconds: float, data_dir: Path) -> bool:
     for enabled in (False, True):
         fake = await FakeOpenAI(delay=model_seconds).serve()
         reset_llm_registries()
+        # a server that answers every request in model_seconds: no stream limit in the way
         settings = llm_settings(fake, data_dir, llm_prefetch=enabled,
-                                llm_timeout=model_seconds + 8.0)
+                                llm_timeout=model_seconds + 8.0,
+                                llm_max_concurrency=2 * len(cast))
         writer = build_llm_writer(settings)
         service = _service(settings, writer)
         try:

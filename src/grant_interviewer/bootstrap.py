@@ -52,10 +52,14 @@ class App:
     service: InterviewService
     repository: Repository
     retriever: Retriever | None
+    writer: QuestionWriter | None = None
 
     async def aclose(self) -> None:
-        """Close the database and the vector store (the shared model stays loaded)."""
+        """Close the database, the vector store and the LLM writer (the shared model stays)."""
         await self.repository.close()
+        writer_closer = getattr(self.writer, "aclose", None)
+        if writer_closer is not None:
+            await writer_closer()
         closer = getattr(self.retriever, "aclose", None)
         if closer is not None:
             await closer()
@@ -129,10 +133,9 @@ def build_writer(settings: Settings) -> QuestionWriter | None:
     """The LLM question writer when one is configured, else None (templates)."""
     if settings.llm_provider == "none":
         return None
-    logger.warning(
-        "llm_provider=%s is not available in this version; using templates", settings.llm_provider
-    )
-    return None
+    from grant_interviewer.adapters.llm import build_llm_writer
+
+    return build_llm_writer(settings)
 
 
 def service_config(
@@ -192,12 +195,27 @@ async def build_app(
         chosen = None
     else:
         chosen = retriever
+    try:
+        writer = build_writer(settings)
+    except Exception:
+        await repository.close()
+        raise
+    config = service_config(settings, export_dir=export_dir)
+    analyzer = build_analyzer(load_pack)
+    if settings.llm_understanding and writer is not None:
+        from grant_interviewer.adapters.llm import build_llm_analyzer
+        from grant_interviewer.adapters.llm.writer import LLMQuestionWriter
+
+        if isinstance(writer, LLMQuestionWriter):  # the model's answer reading, over offline
+            analyzer = build_llm_analyzer(writer, analyzer,
+                                          budget=max(config.analysis_timeout - 0.5, 0.5))
     service = InterviewService(
         repository=repository,
         pack_loader=load_pack,
         retriever=chosen,
-        writer=build_writer(settings),
-        analyzer=build_analyzer(load_pack),
-        config=service_config(settings, export_dir=export_dir),
+        writer=writer,
+        analyzer=analyzer,
+        config=config,
     )
-    return App(settings=settings, service=service, repository=repository, retriever=chosen)
+    return App(settings=settings, service=service, repository=repository, retriever=chosen,
+               writer=writer)

@@ -15,7 +15,15 @@ adapter seam that meets them.
     ├── EmbeddingError              the embedding model failed to load or encode
     ├── VectorStoreError            the vector store failed
     │   └── CollectionMismatchError the collection was built with another model / dimension
+    ├── LLMError                    a language-model provider call failed (adapters/llm)
+    │   ├── LLMTimeoutError         no answer (or no free stream) within the time allowed
+    │   ├── LLMRateLimitError       429: the provider asks to slow down (``retry_after``)
+    │   ├── LLMUnavailableError     5xx / 529 / connection refused: down or overloaded
+    │   ├── LLMResponseError        the reply was malformed, empty or not what was asked for
+    │   ├── LLMAuthError            the credentials were refused (401/403); not retried
+    │   └── LLMCircuitOpenError     calls failed repeatedly: everyone is offline for a cool-down
     └── QuestionWriterError         the question writer (LLM) failed; the service falls back
+        └── QuestionRejectedError   the model's question failed validation (``reason``)
 """
 
 from __future__ import annotations
@@ -79,3 +87,55 @@ class CollectionMismatchError(VectorStoreError):
 
 class QuestionWriterError(GrantInterviewerError):
     """The question writer failed; callers fall back to the template writer."""
+
+
+class LLMError(GrantInterviewerError):
+    """A call to a language-model provider failed (translated once, in ``adapters/llm``)."""
+
+    retryable: bool = False
+
+
+class LLMTimeoutError(LLMError):
+    """No answer, or no free provider stream, within the time allowed."""
+
+    retryable = True
+
+
+class LLMRateLimitError(LLMError):
+    """The provider answered 429; ``retry_after`` is its Retry-After in seconds (None if absent)."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class LLMUnavailableError(LLMError):
+    """The provider is down or overloaded (5xx, 529, connection refused)."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class LLMResponseError(LLMError):
+    """The provider's reply was malformed, empty, or not what was asked for."""
+
+
+class LLMAuthError(LLMError):
+    """The provider refused the credentials (401/403); retrying will not help."""
+
+
+class LLMCircuitOpenError(LLMError):
+    """Recent calls failed repeatedly: every interview uses the offline path for a cool-down."""
+
+
+class QuestionRejectedError(QuestionWriterError):
+    """The model's question failed validation; ``reason`` says which check (for logs, stats)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"question rejected: {reason}")

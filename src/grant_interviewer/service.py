@@ -447,7 +447,19 @@ class InterviewService:
             writer=writer_name,
         )
         await self._repo.save(state)
+        self._prefetch(state)
         return self._question_reply(state, text, prefix=prefix, context=context, timing=timing)
+
+    def _prefetch(self, state: InterviewState) -> None:
+        """Let a drafting writer start on the likely next question while the person types."""
+        prefetch = getattr(self._writer, "prefetch", None)
+        if prefetch is not None:
+            async def retrieve(
+                st: InterviewState, plan: PlannedQuestion
+            ) -> tuple[KnowledgeChunk, ...]:
+                return (await self._retrieve(st, plan)).chunks
+
+            prefetch(state, self.engine(state.lang), retrieve)
 
     async def _retrieve(self, state: InterviewState, plan: PlannedQuestion) -> RetrievalResult:
         if self._retriever is None or plan.reference_point is None:
@@ -462,20 +474,29 @@ class InterviewService:
         return result
 
     async def _write(self, request: QuestionRequest) -> tuple[str, str]:
-        if self._writer is self._template:
+        if self._writer is self._template or request.plan.kind == "name":
             return self._template.compose(request), self._template.name
         try:
-            text = await asyncio.wait_for(
-                self._writer.write(request), timeout=self._config.writer_timeout
+            text, name = await asyncio.wait_for(
+                self._written(request), timeout=self._config.writer_timeout
             )
             if text.strip():
-                return text.strip(), self._writer.name
+                return text.strip(), name
             logger.warning(
                 "writer %s returned an empty question; using templates", self._writer.name
             )
         except (TimeoutError, GrantInterviewerError) as exc:
             logger.warning("writer %s failed (%s); using templates", self._writer.name, exc)
         return self._template.compose(request), self._template.name
+
+    async def _written(self, request: QuestionRequest) -> tuple[str, str]:
+        """A prefetched draft when the writer has one for this plan, else a fresh question."""
+        take_draft = getattr(self._writer, "take_draft", None)
+        if take_draft is not None:
+            draft = await take_draft(request)
+            if draft:
+                return draft, f"{self._writer.name}+prefetch"
+        return await self._writer.write(request), self._writer.name
 
     async def _complete(self, state: InterviewState, *, early: bool) -> Reply:
         engine = self.engine(state.lang)

@@ -87,8 +87,37 @@ class Settings(BaseSettings):
     llm_url: str | None = Field(default=None, description="Base URL of the LLM API.")
     llm_api_key: SecretStr | None = Field(default=None, description="LLM API key.")
     llm_model: str = Field(default="", description="LLM model name.")
-    llm_timeout: float = Field(default=8.0, gt=0, description="Seconds before falling back "
-                               "to the template writer.")
+    llm_timeout: float = Field(default=10.0, gt=0, le=120, description="Seconds one turn "
+                               "waits for the model (limiter, retries and the call included) "
+                               "before the template writer takes over; also bounds one call.")
+    llm_max_concurrency: int | None = Field(default=None, ge=1, le=256, description="Calls "
+                                            "in flight per provider, shared by every interview "
+                                            "(and every process with redis_url); default: 1 "
+                                            "for gigachat, 4 for openai.")
+    llm_max_attempts: int = Field(default=3, ge=1, le=10, description="Attempts per call "
+                                  "on 429/5xx/529/timeouts, within llm_timeout.")
+    llm_breaker_failures: int = Field(default=5, ge=1, le=100, description="Consecutive "
+                                      "failed calls that open the circuit breaker.")
+    llm_breaker_cooldown: float = Field(default=30.0, gt=0, le=3600, description="Seconds "
+                                        "every interview stays offline once the breaker opens.")
+    llm_understanding: bool = Field(default=False, description="Also read facts from each "
+                                    "answer with the model (merged with the offline reading); "
+                                    "one more model call per answer.")
+    llm_prefetch: bool = Field(default=True, description="Draft the next question while the "
+                               "applicant types (used when the next plan matches).")
+    llm_verify_tls: bool = Field(default=True, description="Verify the provider's TLS "
+                                 "certificate; false logs a warning at every start.")
+    llm_ca_bundle: Path | None = Field(default=None, description="CA bundle (PEM) to verify "
+                                       "the provider with (GigaChat: the Russian Trusted Root "
+                                       "CA).")
+    gigachat_credentials: SecretStr | None = Field(default=None, description="GigaChat "
+                                                   "authorization key (base64 client id:secret).")
+    gigachat_scope: Literal["GIGACHAT_API_PERS", "GIGACHAT_API_B2B", "GIGACHAT_API_CORP"] = (
+        Field(default="GIGACHAT_API_PERS", description="GigaChat API scope."))
+    gigachat_auth_url: str | None = Field(default=None, description="GigaChat OAuth URL; "
+                                          "default: the gigachat SDK's.")
+    redis_url: str | None = Field(default=None, description="Redis URL; when set, the LLM "
+                                  "concurrency limit is shared by every process using it.")
 
     # --- Telegram -------------------------------------------------------------------------
     telegram_bot_token: SecretStr | None = Field(default=None, description="Bot token.")

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grant_interviewer.domain.model import ContentPack, InterviewState, Turn
 from grant_interviewer.errors import ContentError
 from grant_interviewer.service import InterviewService, Reply
 
@@ -43,6 +45,7 @@ class SimulationReport:
     turns: list[dict[str, Any]] = field(default_factory=list)
     anketa: dict[str, Any] = field(default_factory=dict)
     missing: list[dict[str, Any]] = field(default_factory=list)
+    fact_sources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def questions(self) -> int:
@@ -58,6 +61,8 @@ class SimulationReport:
             "turns": self.turns,
             "anketa": self.anketa,
             "missing": self.missing,
+            "writers": dict(Counter(t.get("writer", "?") for t in self.turns)),
+            "fact_sources": self.fact_sources,
         }
 
 
@@ -160,13 +165,56 @@ async def simulate(
         await service.write_exports(reply.session_id)
     state = await service.find(reply.session_id)
     anketa = service.anketa(state).to_dict()
+    annotate_writers(turns, state)
     return SimulationReport(
         finished=reply.finished,
         session_id=reply.session_id,
         turns=turns,
         anketa=anketa,
         missing=list(anketa.get("missing", [])),
+        fact_sources=fact_sources(state, service.engine(state.lang).pack),
     )
+
+
+def annotate_writers(turns: list[dict[str, Any]], state: InterviewState) -> None:
+    """Add to each reported turn the writer of its question (``template``, ``openai:<model>``,
+    ``gigachat:<model>``, ``…+prefetch``) and the source of its answer's facts."""
+    asked = list(state.turns)
+    for turn in turns:
+        match = next((t for t in asked if t.question == turn["question"]), None)
+        if match is None:
+            continue
+        asked.remove(match)
+        turn["writer"] = match.writer
+        turn["facts_source"] = _source_of(match)
+
+
+def fact_sources(state: InterviewState, pack: ContentPack) -> dict[str, dict[str, Any]]:
+    """For every value of the interview, the answer that first gave it and who read it there.
+
+    Replays the answers one by one (as the coverage does), so the turn is the one whose answer
+    made the value appear; ``source`` is its facts' source (``offline``, ``llm``, ``merged``)
+    or ``rules`` when the value came from the domain's pattern analysis alone.
+    """
+    from grant_interviewer.domain.coverage import recompute
+
+    found: dict[str, dict[str, Any]] = {}
+    replay = InterviewState.from_dict(state.to_dict())
+    turns = list(replay.turns)
+    for index, turn in enumerate(turns):
+        if turn.answer is None:
+            continue
+        replay.turns = turns[: index + 1]
+        recompute(pack, replay)
+        for slot in replay.slots:
+            if slot not in found:
+                found[slot] = {"turn": turn.index, "reference_point": turn.reference_point,
+                               "source": _source_of(turn)}
+    return {slot: found[slot] for slot in sorted(found) if slot in state.slots}
+
+
+def _source_of(turn: Turn) -> str:
+    return turn.facts.source if turn.facts is not None else "rules"
 
 
 def next_answer(persona: Persona, reply: Reply, used: dict[str, int]) -> str:

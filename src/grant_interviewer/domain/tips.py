@@ -1,0 +1,166 @@
+"""Tips from knowledge-base chunks: whole sentences with balanced quotes, chosen for the project.
+
+A tip is never cut inside a sentence or a quotation: «Задача 1: …» either appears whole or not
+at all. Sentences are split by hand here rather than with a segmenter such as razdel because
+the split must respect quotation depth (a full stop inside «…» ends no tip) and the knowledge
+base is our own Markdown, whose conventions (``Неудачно: «…». Удачно: «…».``) this module reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from grant_interviewer.domain.directions import direction_in_text
+from grant_interviewer.domain.model import KnowledgeChunk
+
+__all__ = ["choose_tip", "example_from", "sentences", "tip_from"]
+
+DEFAULT_MAX_CHARS = 240
+_OPEN = {"«": "»", "“": "”", "„": "“"}
+_CLOSE = {"»", "”"}
+_END = ".!?…"
+# the knowledge base marks examples as "Неудачно: «…». Удачно: «…»" / "Bad: "…". Good: "…""
+_GOOD = re.compile(r"(?<!\w)(?:Удачно|Хорошо|Good)\s*:\s*", re.IGNORECASE)
+_BAD_START = re.compile(r"^\s*(?:Неудачно|Плохо|Bad)\s*:", re.IGNORECASE)
+_EXAMPLE_HEADING = re.compile(r"пример|example", re.IGNORECASE)
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
+    text = re.sub(r"^#+\s.*$", "", text, flags=re.MULTILINE)  # Markdown headings
+    text = re.sub(r"^\s*(?:[-•*]|\d+[.)])\s+", "", text, flags=re.MULTILINE)  # list markers
+    text = re.sub(r"[*_`>]", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Split at sentence ends outside quotation marks; each piece has balanced quotes."""
+    pieces: list[str] = []
+    stack: list[str] = []
+    straight = False  # inside "…" (the same mark opens and closes)
+    start = 0
+    for i, char in enumerate(text):
+        if char in _OPEN and not (char == "“" and stack and stack[-1] == "“"):
+            stack.append(_OPEN[char])
+        elif char in _CLOSE and stack and stack[-1] == char:
+            stack.pop()
+        elif char == '"':
+            straight = not straight
+        elif char in _END and not stack and not straight:
+            nxt = text[i + 1 : i + 3]
+            if nxt[:1].isspace() and (nxt[1:2].isupper() or nxt[1:2].isdigit() or
+                                      nxt[1:2] in _OPEN or nxt[1:2] in '"('):
+                pieces.append(text[start : i + 1].strip())
+                start = i + 1
+    tail = text[start:].strip()
+    if tail:
+        pieces.append(tail)
+    return [p for p in pieces if p and _balanced(p)]
+
+
+def _balanced(text: str) -> bool:
+    stack: list[str] = []
+    for char in text:
+        if char in _OPEN and not (char == "“" and stack and stack[-1] == "“"):
+            stack.append(_OPEN[char])
+        elif char in _CLOSE:
+            if not stack or stack.pop() != char:
+                return False
+    return not stack and text.count('"') % 2 == 0
+
+
+def _quoted_after(text: str, pos: int) -> str:
+    """The text inside the quotation that starts at ``text[pos]`` ("" if none or unclosed)."""
+    if pos >= len(text):
+        return ""
+    opening = text[pos]
+    if opening == '"':
+        end = text.find('"', pos + 1)
+        return text[pos + 1 : end].strip() if end > 0 else ""
+    if opening not in _OPEN:
+        return ""
+    depth, closing = 0, _OPEN[opening]
+    for i in range(pos, len(text)):
+        if text[i] == opening:
+            depth += 1
+        elif text[i] == closing:
+            depth -= 1
+            if depth == 0:
+                return text[pos + 1 : i].strip()
+    return ""
+
+
+def example_from(chunk: KnowledgeChunk, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """The good example of an example chunk ("Удачно: «X»" → X), if it fits in ``max_chars``."""
+    text = _clean(chunk.text)
+    match = _GOOD.search(text)
+    if not match:
+        return ""
+    inner = _quoted_after(text, match.end()).rstrip(".")
+    return inner if inner and len(inner) <= max_chars and _balanced(inner) else ""
+
+
+def tip_from(chunk: KnowledgeChunk, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """The first whole sentences of a chunk within ``max_chars`` ("" if the first is longer).
+
+    Example sentences ("Неудачно: …", "Удачно: …") are never shown as advice:
+    :func:`example_from` words them.
+    """
+    tip = ""
+    for sentence in sentences(_clean(chunk.text)):
+        if len(sentence.split()) < 3:
+            continue
+        if _BAD_START.match(sentence) or _GOOD.match(sentence):
+            break
+        candidate = f"{tip} {sentence}".strip()
+        if len(candidate) > max_chars:
+            break
+        tip = candidate
+        if len(tip) >= max_chars // 2:
+            break
+    return tip
+
+
+def chunk_direction(chunk: KnowledgeChunk) -> str | None:
+    """The grant direction a chunk is written for (named in its heading), if any."""
+    return direction_in_text(chunk.heading, chunk.lang)
+
+
+def _is_example(chunk: KnowledgeChunk) -> bool:
+    return bool(_EXAMPLE_HEADING.search(chunk.heading)) or bool(_GOOD.search(chunk.text))
+
+
+def choose_tip(
+    context: Sequence[KnowledgeChunk],
+    *,
+    direction: str | None,
+    family: str | None,
+    shown: Sequence[str],
+) -> tuple[str, str]:
+    """``(kind, text)`` of the best chunk for this project not shown yet; ``("", "")`` if none.
+
+    ``kind`` is ``"example"`` (a good wording from an example chunk) or ``"tip"``. Chunks written
+    for another direction are left out; those for the project's own direction (or its family)
+    come first. General examples (not tied to a direction) are used only while the direction
+    is unknown: once it is known they would be about someone else's project.
+    """
+    def rank(item: tuple[int, KnowledgeChunk]) -> tuple[int, float, int]:
+        index, chunk = item
+        own = chunk_direction(chunk) in {direction, family} - {None}
+        return (0 if own else 1, -chunk.score, index)
+
+    for _, chunk in sorted(enumerate(context), key=rank):
+        about = chunk_direction(chunk)
+        if about is not None and about not in {direction, family}:
+            continue
+        if about is None and direction is not None and _is_example(chunk):
+            continue
+        example = example_from(chunk)
+        if example:
+            kind, text = "example", example
+        else:
+            kind, text = "tip", tip_from(chunk)
+        if text and not any(text in question for question in shown):
+            return kind, text
+    return "", ""

@@ -40,7 +40,7 @@ from grant_interviewer.domain.model import (
     UserLevel,
 )
 from grant_interviewer.domain.names import address_form
-from grant_interviewer.domain.tips import choose_tip, tip_from
+from grant_interviewer.domain.tips import choose_tip, sentences, tip_from
 
 __all__ = ["RECALL", "TemplateWriter", "format_amount", "project_direction", "tip_from"]
 
@@ -152,7 +152,7 @@ class TemplateWriter:
         family = direction(found).family or None if found else None
         kind, tip = choose_tip(request.context, direction=found, family=family, shown=used)
         tip_line = pack.phrase("kb_tip" if kind == "tip" else "kb_example", tip=tip, example=tip)
-        example = rp.example_for(example_keys(found, state.project_type))
+        example = rp.example_for(example_keys(found, state.project_type)).rstrip(".")
         if novice or (unsure and not expert):
             if kind == "example" or (tip and novice and seed % 2):
                 pass  # the knowledge base's example (or advice) is enough for one question
@@ -162,7 +162,7 @@ class TemplateWriter:
                 extras.append(pack.phrase("novice_help", hint=rp.hint, example=example))
         elif not expert and plan.kind == "topic" and not tip and seed % 3 == 0:
             extras.append(pack.phrase("hint_only", hint=rp.hint))
-        text = " ".join(_with_extras(parts, extras))
+        text = " ".join(_with_extras(parts, extras, shown=used))
         if tip and not _repeats(tip, text):
             text = f"{text}\n{tip_line}"
         return self._unique(text, state, pack, rp)
@@ -282,11 +282,12 @@ def _counted_form_fits(number: int, group: str, lang: str) -> bool:
     return number % 10 in (0, 5, 6, 7, 8, 9) or number % 100 in range(11, 15)
 
 
-def _short_quote(answer: str, *, max_words: int = 8) -> str:
-    from grant_interviewer.domain.tips import sentences
-
+def _short_quote(answer: str, *, max_words: int = 8, min_words: int = 4) -> str:
+    """The start of an answer's first sentence ("" when it is too short to be worth quoting)."""
     pieces = sentences(" ".join(answer.split())) or [answer.strip()]
     words = pieces[0].split()
+    if len(words) < min_words:
+        return ""
     if len(words) > max_words:
         cut = " ".join(words[:max_words]).rstrip(",;:—-–«“\"(")
         return cut + "…" if _balanced_quotes(cut) else ""
@@ -310,11 +311,19 @@ def _repeats(part: str, earlier: str) -> bool:
     return shared >= 3 or (shared >= 2 and shared / len(mine) >= 0.25)
 
 
-def _with_extras(parts: Sequence[str], extras: Sequence[str]) -> list[str]:
-    """The question's parts plus each extra that does not repeat what is already said."""
+def _with_extras(
+    parts: Sequence[str], extras: Sequence[str], *, shown: Sequence[str]
+) -> list[str]:
+    """The question's parts plus each extra that neither repeats them nor was shown before."""
     kept = [p for p in parts if p]
     for extra in extras:
-        if extra and not _repeats(extra, " ".join(kept)):
+        if not extra or _repeats(extra, " ".join(kept)):
+            continue
+        if any(extra in question for question in shown):
+            # the same hint and example again, one question later: keep what is new
+            fresh = [s for s in sentences(extra) if not any(s in q for q in shown)]
+            extra = " ".join(fresh)
+        if extra:
             kept.append(extra)
     return kept
 

@@ -69,7 +69,7 @@ def _roles(word: str) -> set[str]:
 @lru_cache(maxsize=1024)
 def address_form(name: str, lang: str = "ru") -> str:
     """The part of ``name`` to address the person by (the whole ``name`` if unsure)."""
-    words = _WORD.findall(name)[:4]
+    words: list[str] = _WORD.findall(name)[:4]
     if len(words) <= 1:
         return name.strip()
     if lang != "ru" and not _CYRILLIC.search(name):

@@ -56,12 +56,13 @@ RECALL: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 _ASPECTS = {"details": "aspect_details", "numbers": "aspect_numbers", "focus": "aspect_focus"}
 _NAME_GAP = timedelta(minutes=30)  # a pause this long: greet the person by name again
-_NAME_EVERY = 5  # otherwise about one question in this many carries the name
+_NAME_EVERY = 6  # otherwise about one question in this many carries the name
 _DIRECTION_MIN_CONFIDENCE = 0.35
-_STOP = frozenset(
-    "пожалуйста проект проекта проекте проекту можно будет будут которые какие какой какая "
-    "please project would could which what your their there about".split()
-)
+_STOP = frozenset((  # words too common in questions to say two parts repeat each other
+    "пожалуйста", "проект", "проекта", "проекте", "проекту", "можно", "будет", "будут",
+    "которые", "какие", "какой", "какая", "please", "project", "would", "could", "which",
+    "what", "your", "their", "there", "about",
+))
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}|[A-ZА-ЯЁ]{3}")
 
 
@@ -242,7 +243,7 @@ def _name_is_due(
     if not asked:
         return True
     name = address_form(state.name or "", state.lang)
-    if any(name in t.question for t in asked[-2:]):
+    if name in asked[-1].question:
         return False  # never two questions running
     last = state.turns[-1]
     if last.answered_at is not None and last.answered_at - last.asked_at >= _NAME_GAP:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from grant_interviewer.domain.directions import direction_in_text
+from grant_interviewer.domain.directions import direction_in_text, infer_direction
 from grant_interviewer.domain.model import KnowledgeChunk
 
 __all__ = ["choose_tip", "example_from", "sentences", "tip_from"]
@@ -54,8 +54,8 @@ def sentences(text: str) -> list[str]:
                 pieces.append(text[start : i + 1].strip())
                 start = i + 1
     tail = text[start:].strip()
-    if tail:
-        pieces.append(tail)
+    if tail and (tail[-1] in _END or tail[-1] in _CLOSE or tail[-1] == '"' or not pieces):
+        pieces.append(tail)  # an unfinished tail (a chunk trimmed to a budget) is left out
     return [p for p in pieces if p and _balanced(p)]
 
 
@@ -64,9 +64,8 @@ def _balanced(text: str) -> bool:
     for char in text:
         if char in _OPEN and not (char == "“" and stack and stack[-1] == "“"):
             stack.append(_OPEN[char])
-        elif char in _CLOSE:
-            if not stack or stack.pop() != char:
-                return False
+        elif char in _CLOSE and (not stack or stack.pop() != char):
+            return False
     return not stack and text.count('"') % 2 == 0
 
 
@@ -109,8 +108,8 @@ def tip_from(chunk: KnowledgeChunk, *, max_chars: int = DEFAULT_MAX_CHARS) -> st
     """
     tip = ""
     for sentence in sentences(_clean(chunk.text)):
-        if len(sentence.split()) < 3:
-            continue
+        if len(sentence.split()) < 3 or sentence[-1] not in _END + "»”\"":
+            continue  # too short to advise, or unfinished
         if _BAD_START.match(sentence) or _GOOD.match(sentence):
             break
         candidate = f"{tip} {sentence}".strip()
@@ -142,8 +141,8 @@ def choose_tip(
 
     ``kind`` is ``"example"`` (a good wording from an example chunk) or ``"tip"``. Chunks written
     for another direction are left out; those for the project's own direction (or its family)
-    come first. General examples (not tied to a direction) are used only while the direction
-    is unknown: once it is known they would be about someone else's project.
+    come first. A general example (its heading names no direction) is used only when its own
+    text names no other direction.
     """
     def rank(item: tuple[int, KnowledgeChunk]) -> tuple[int, float, int]:
         index, chunk = item
@@ -154,9 +153,13 @@ def choose_tip(
         about = chunk_direction(chunk)
         if about is not None and about not in {direction, family}:
             continue
-        if about is None and direction is not None and _is_example(chunk):
-            continue
         example = example_from(chunk)
+        if about is None and _is_example(chunk):
+            # a general example is still someone's project: keep it only if it is neutral
+            # ("Вологодская область: город Котлас и 6 сёл") or about this project's direction
+            said, _ = infer_direction([example or chunk.text], chunk.lang)
+            if said is not None and said not in {direction, family}:
+                continue
         if example:
             kind, text = "example", example
         else:

@@ -56,7 +56,7 @@ RECALL: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 _ASPECTS = {"details": "aspect_details", "numbers": "aspect_numbers", "focus": "aspect_focus"}
 _NAME_GAP = timedelta(minutes=30)  # a pause this long: greet the person by name again
-_NAME_EVERY = 6  # otherwise about one question in this many carries the name
+_NAME_EVERY = 6  # otherwise the name returns after this many questions without it
 _DIRECTION_MIN_CONFIDENCE = 0.35
 _STOP = frozenset((  # words too common in questions to say two parts repeat each other
     "пожалуйста", "проект", "проекта", "проекте", "проекту", "можно", "будет", "будут",
@@ -238,7 +238,7 @@ def _seed(session_id: str, index: int, rp_id: str) -> int:
 def _name_is_due(
     state: InterviewState, pack: ContentPack, rp: ReferencePoint, seed: int
 ) -> bool:
-    """First topic question, a long pause, the last required topic, or now and then."""
+    """First topic question, a long pause, the last required topic, or after a while."""
     asked = [t for t in state.turns if t.kind != "name"]
     if not asked:
         return True
@@ -255,7 +255,8 @@ def _name_is_due(
     ]
     if open_required == [rp.id]:
         return True
-    return seed % _NAME_EVERY == 1
+    since = next((i for i, t in enumerate(reversed(asked)) if name in t.question), len(asked))
+    return since + 1 >= _NAME_EVERY + seed % 2  # every 6th or 7th question otherwise
 
 
 def _fact(state: InterviewState, pack: ContentPack, key: str) -> str:

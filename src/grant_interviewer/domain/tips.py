@@ -23,6 +23,10 @@ _END = ".!?…"
 # the knowledge base marks examples as "Неудачно: «…». Удачно: «…»" / "Bad: "…". Good: "…""
 _GOOD = re.compile(r"(?<!\w)(?:Удачно|Хорошо|Good)\s*:\s*", re.IGNORECASE)
 _BAD_START = re.compile(r"^\s*(?:Неудачно|Плохо|Bad)\s*:", re.IGNORECASE)
+_DEICTIC = re.compile(
+    r"^(?:Ниже|Выше|Далее|В этом разделе|В этом документе|Below|Above|This section|"
+    r"This document)\b", re.IGNORECASE
+)
 _EXAMPLE_HEADING = re.compile(r"пример|example", re.IGNORECASE)
 
 
@@ -112,6 +116,8 @@ def tip_from(chunk: KnowledgeChunk, *, max_chars: int = DEFAULT_MAX_CHARS) -> st
             continue  # too short to advise, or unfinished
         if _BAD_START.match(sentence) or _GOOD.match(sentence):
             break
+        if _DEICTIC.match(sentence):
+            break  # "Ниже — …" points into a document the person does not see
         candidate = f"{tip} {sentence}".strip()
         if len(candidate) > max_chars:
             break

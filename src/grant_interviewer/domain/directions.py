@@ -56,7 +56,7 @@ DIRECTIONS: tuple[Direction, ...] = (
         _s("+пожил +пенсионер +старик старушк бабушек дедушек одинок +инвалид +колясочник овз "
            "малоимущ бездомн соцзащит соцработ сиделк лежач паллиатив уход_за продукт лекарств "
            "помощ_по_дому социальн_обслуж трудн_жизненн нуждающ незрячих слабовидящ глух"),
-        _s("+elderly senior +pensioner +disabilit wheelchair homeless low-income caregiv "
+        _s("+elderly senior +older_people +older_residents +pensioner +disabilit wheelchair homeless low-income caregiv "
            "social_services lonely groceries medicines"),
     ),
     Direction(
@@ -64,7 +64,8 @@ DIRECTIONS: tuple[Direction, ...] = (
         "Охрана здоровья граждан, пропаганда здорового образа жизни",
         "Health protection and healthy lifestyles",
         _s("здоров зож спорт спортив борьб борц самбо дзюдо бокс тренир трениров секци "
-           "соревнован турнир физкульт фитнес футбол волейбол баскетбол лыж плаван бег "
+           "соревнован турнир физкульт фитнес футбол волейбол баскетбол лыж плаван бег каток "
+           "катк хоккей коньк "
            "скандинавск профилакт медицин медик врач диабет онколог зависимост наркот алкогол "
            "курен вакцин диспансер гто"),
         _s("health healthy sport sports wrestling boxing training fitness football tournament "
@@ -74,8 +75,8 @@ DIRECTIONS: tuple[Direction, ...] = (
         "family",
         "Поддержка семьи, материнства, отцовства и детства",
         "Support for families, motherhood, fatherhood and childhood",
-        _s("семь семей семейн +многодет материнств отцовств родител мам пап ребён ребен детей "
-           "дети детств малыш младенц сирот приёмн приемн опек усыновл беремен"),
+        _s("семь семей семейн +многодет материнств отцовств родител мам пап детств малыш"
+           " младенц сирот приёмн приемн опек усыновл беремен"),
         _s("family families parent mother father child children childhood foster orphan "
            "motherhood fatherhood"),
     ),
@@ -85,7 +86,7 @@ DIRECTIONS: tuple[Direction, ...] = (
         "Youth projects",
         _s("молодёж молодеж +подрост тинейдж юнош +студент старшеклассн "
            "трудн_подрост профилактическ_учёт"),
-        _s("youth young_people +teenager +teen adolescent student"),
+        _s("youth young_people +teenager +teen adolescent"),
     ),
     Direction(
         "education",
@@ -95,7 +96,7 @@ DIRECTIONS: tuple[Direction, ...] = (
            "курс урок кружок кружк робототехн программирован олимпиад грамотност "
            "профориент учител педагог наставни"),
         _s("education educational science scientific lecture course lesson literacy robotics "
-           "coding teacher mentor learning"),
+           "coding teacher mentor learning smartphone computer digital_skills"),
     ),
     Direction(
         "culture",
@@ -219,11 +220,14 @@ def _hits(text: str, lang: str) -> tuple[tuple[str, int], ...]:
     return tuple((rid, w * len(p.findall(text))) for rid, w, p in _patterns(lang))
 
 
-def infer_direction(texts: Iterable[str], lang: str) -> tuple[str | None, float]:
+def infer_direction(
+    texts: Iterable[str], lang: str, *, min_hits: int = _MIN_HITS
+) -> tuple[str | None, float]:
     """The likeliest grant direction of a project from its answers, and a confidence in 0..1.
 
-    ``(None, 0.0)`` when the answers name no direction clearly enough. The confidence is the
-    winner's share of all hits, damped while there are few hits in all.
+    ``(None, 0.0)`` when the answers name no direction clearly enough (fewer than ``min_hits``
+    weighted stem hits for the best one). The confidence is the winner's share of all hits,
+    damped while there are few hits in all.
     """
     scores: dict[str, int] = {}
     for text in texts:
@@ -234,7 +238,7 @@ def infer_direction(texts: Iterable[str], lang: str) -> tuple[str | None, float]
         return None, 0.0
     order = [d.id for d in DIRECTIONS]  # ties go to the earlier (more specific) direction
     best = max(scores, key=lambda rid: (scores[rid], -order.index(rid)))
-    if scores[best] < _MIN_HITS:
+    if scores[best] < min_hits:
         return None, 0.0
     share = scores[best] / sum(scores.values())
     damping = min(1.0, scores[best] / 5)

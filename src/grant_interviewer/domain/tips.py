@@ -163,7 +163,7 @@ def choose_tip(
         if about is None and _is_example(chunk):
             # a general example is still someone's project: keep it only if it is neutral
             # ("Вологодская область: город Котлас и 6 сёл") or about this project's direction
-            said, _ = infer_direction([example or chunk.text], chunk.lang)
+            said, _ = infer_direction([example or chunk.text], chunk.lang, min_hits=1)
             if said is not None and said not in {direction, family}:
                 continue
         if example:

@@ -522,7 +522,11 @@ def test_recall_only_what_bears_on_the_question() -> None:
     assert "запрашиваемая сумма — 1,5 млн ₽" in _compose(state, "co_funding")
     assert "Кемеровская область" in _compose(state, "problem")
     state.slots["beneficiaries"] = 21  # "21 подростков" would not agree
-    assert "число участников — 21" in _compose(state, "results")
+    assert "Вы упомянули: 21 подросток." in _compose(state, "results")
+    state.slots.update(beneficiaries=3, beneficiary_group="подросток")  # a lemma is inflected
+    assert "Вы упомянули: 3 подростка." in _compose(state, "results")
+    state.slots.update(beneficiaries=200, beneficiary_group="многодетная семья")
+    assert "число участников — 200" in _compose(state, "results")  # no guessing at adjectives
 
 
 def _example_personas() -> list[str]:

@@ -1,5 +1,7 @@
 """How to address a person: the first name, or the first name and patronymic, never the surname.
 
+(Also :func:`counted`, "120" + "подросток" → "120 подростков", which needs the same dictionaries.)
+
 "Кравец Светлана Юрьевна" → "Светлана Юрьевна", "Соколова Ирина" → "Ирина", "Kate Smith" →
 "Kate". Which word is a first name, a surname or a patronymic is told by pymorphy3's tags
 (``Name``, ``Surn``, ``Patr``): word order alone cannot tell "Ирина Соколова" from "Соколова
@@ -17,7 +19,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["address_form", "preload"]
+__all__ = ["address_form", "counted", "preload"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,3 +93,22 @@ def address_form(name: str, lang: str = "ru") -> str:
 
     best = max(range(len(words)), key=lambda i: (score(i), -i))  # ties: the earlier word
     return words[best]
+
+
+@lru_cache(maxsize=1024)
+def counted(number: int, noun: str) -> str:
+    """``"<number> <noun>"`` with the noun agreeing ("21 подросток", "120 подростков").
+
+    Only a single Russian noun is inflected; anything else gives "" (the caller words it
+    without agreement, e.g. "число участников — 120").
+    """
+    words = noun.split()
+    morph = _analyzer() if len(words) == 1 and _CYRILLIC.search(noun) else None
+    if morph is None:
+        return ""
+    nouns = [p for p in morph.parse(words[0]) if "NOUN" in p.tag]
+    if not nouns:
+        return ""
+    base = nouns[0].inflect({"nomn", "sing"}) or nouns[0].inflect({"nomn"}) or nouns[0]
+    agreed = base.make_agree_with_number(number)
+    return f"{number} {agreed.word}" if agreed is not None else ""

@@ -39,7 +39,7 @@ from grant_interviewer.domain.model import (
     TopicStatus,
     UserLevel,
 )
-from grant_interviewer.domain.names import address_form
+from grant_interviewer.domain.names import address_form, counted
 from grant_interviewer.domain.tips import choose_tip, sentences, tip_from
 
 __all__ = ["RECALL", "TemplateWriter", "format_amount", "project_direction", "tip_from"]
@@ -269,6 +269,8 @@ def _fact(state: InterviewState, pack: ContentPack, key: str) -> str:
         group = str(state.slots.get("beneficiary_group") or "")
         if isinstance(value, int) and group and _counted_form_fits(value, group, state.lang):
             return f"{value} {group}"
+        if isinstance(value, int) and group and state.lang == "ru" and counted(value, group):
+            return counted(value, group)  # a lemma such as "подросток" → "120 подростков"
         return pack.phrase("fact_beneficiaries", value=value)
     if key == "region":
         return pack.phrase("fact_region", value=value)

@@ -56,8 +56,8 @@ DIRECTIONS: tuple[Direction, ...] = (
         _s("+пожил +пенсионер +старик старушк бабушек дедушек одинок +инвалид +колясочник овз "
            "малоимущ бездомн соцзащит соцработ сиделк лежач паллиатив уход_за продукт лекарств "
            "помощ_по_дому социальн_обслуж трудн_жизненн нуждающ незрячих слабовидящ глух"),
-        _s("+elderly senior +older_people +older_residents +pensioner +disabilit wheelchair homeless low-income caregiv "
-           "social_services lonely groceries medicines"),
+        _s("+elderly senior +older_people +older_residents +pensioner +disabilit wheelchair "
+           "homeless low-income caregiv social_services lonely groceries medicines"),
     ),
     Direction(
         "health",

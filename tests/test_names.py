@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grant_interviewer.domain.names import address_form
+from grant_interviewer.domain import names
+from grant_interviewer.domain.names import address_form, counted
 
 # (what the person answered to "Как к вам обращаться?", how to address them)
 NAMES = (
@@ -42,3 +43,18 @@ def test_word_order_alone_would_get_a_third_wrong() -> None:
     naive_right = sum(said.split()[0] == address.split()[0] for said, address in NAMES)
     assert naive_right <= len(NAMES) * 2 // 3
     assert all(address_form(said) == address for said, address in NAMES if not said.isascii())
+
+
+def test_without_morphology_the_patronymic_still_finds_the_first_name() -> None:
+    """With no analyzer (a broken install), "Surname Name Patronymic" still drops the surname."""
+    names.preload()
+    loaded = names._morph[0]
+    try:
+        names.use_analyzer(None)
+        assert address_form("Кравец Светлана Юрьевна") == "Светлана Юрьевна"
+        assert address_form("Ирина Соколова") == "Ирина"  # word order: the first word
+        assert counted(5, "подросток") == ""
+    finally:
+        names.use_analyzer(loaded)
+    assert address_form("Соколова Ирина") == "Ирина"
+    assert counted(5, "подросток") == "5 подростков"

@@ -7,8 +7,9 @@
 (``Name``, ``Surn``, ``Patr``): word order alone cannot tell "Ирина Соколова" from "Соколова
 Ирина", and surname endings (-ов, -ина) are shared by first names (Ирина, Марина). pymorphy3 is
 imported on first use (0.27 s to load its dictionaries, ~50 µs a word; ``preload`` does it ahead
-of time, off the request path) and results are cached per name, so the domain stays cheap to
-import. Without pymorphy3 only the patronymic ending and the word order are used.
+of time, off the request path, and ``use_analyzer`` takes one already loaded elsewhere) and
+results are cached per name, so the domain stays cheap to import. Without pymorphy3 only the
+patronymic ending and the word order are used.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["address_form", "counted", "preload"]
+__all__ = ["address_form", "counted", "preload", "use_analyzer"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,18 @@ def _analyzer() -> Any:
 def preload() -> None:
     """Load the morphology dictionaries now (e.g. in a background thread at start-up)."""
     _analyzer()
+
+
+def use_analyzer(morph: Any) -> None:
+    """Use an already loaded ``pymorphy3.MorphAnalyzer`` (None: word order only) from now on.
+
+    The offline answer analyzer loads one in the background; handing it over here saves a
+    second load (and its pause) on the first question that addresses the person.
+    """
+    with _lock:
+        _morph[:] = [morph]
+    address_form.cache_clear()
+    counted.cache_clear()
 
 
 def _roles(word: str) -> set[str]:

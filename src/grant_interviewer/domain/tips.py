@@ -23,6 +23,7 @@ _END = ".!?…"
 # the knowledge base marks examples as "Неудачно: «…». Удачно: «…»" / "Bad: "…". Good: "…""
 _GOOD = re.compile(r"(?<!\w)(?:Удачно|Хорошо|Good)\s*:\s*", re.IGNORECASE)
 _BAD_START = re.compile(r"^\s*(?:Неудачно|Плохо|Bad)\s*:", re.IGNORECASE)
+_FIX = re.compile(r"^\s*(?:Исправление|Fix)\s*:\s*", re.IGNORECASE)
 _DEICTIC = re.compile(
     r"^(?:Ниже|Выше|Далее|В этом разделе|В этом документе|Below|Above|This section|"
     r"This document)\b", re.IGNORECASE
@@ -108,10 +109,16 @@ def tip_from(chunk: KnowledgeChunk, *, max_chars: int = DEFAULT_MAX_CHARS) -> st
     """The first whole sentences of a chunk within ``max_chars`` ("" if the first is longer).
 
     Example sentences ("Неудачно: …", "Удачно: …") are never shown as advice:
-    :func:`example_from` words them.
+    :func:`example_from` words them. A "mistake and fix" chunk ("Ошибка: … Исправление: …")
+    gives its fix, which is the advice.
     """
+    pieces = sentences(_clean(chunk.text))
+    fix = next((i for i, p in enumerate(pieces) if _FIX.match(p)), None)
+    if fix is not None:
+        first = _FIX.sub("", pieces[fix], count=1)
+        pieces = [first[:1].upper() + first[1:], *pieces[fix + 1 :]]
     tip = ""
-    for sentence in sentences(_clean(chunk.text)):
+    for sentence in pieces:
         if len(sentence.split()) < 3 or sentence[-1] not in _END + "»”\"":
             continue  # too short to advise, or unfinished
         if _BAD_START.match(sentence) or _GOOD.match(sentence):

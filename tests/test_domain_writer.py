@@ -587,3 +587,20 @@ def test_a_general_kb_example_about_another_group_is_left_out() -> None:
     assert choose_tip((place,), direction="health", family=None, shown=()) == (
         "example", "Вологодская область: город Котлас и 6 сёл"
     )
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_follow_up_answers_what_the_last_answer_was(lang: str) -> None:
+    """A non-answer, a question back, "писала выше" and off-topic text each get their lead-in."""
+    pack = load_pack(lang)
+    rp = pack.point("goal")
+    for answer_class, key in (
+        ("non_answer", "followup_unsure"), ("question_back", "followup_question_back"),
+        ("refers_back", "followup_refers_back"), ("off_topic", "followup_off_topic"),
+    ):
+        state = InterviewEngine(pack).new_state(session_id="c", user_id="u")
+        state.level = UserLevel.EXPERT
+        text = TemplateWriter().compose(QuestionRequest(
+            PlannedQuestion("followup", rp, (answer_class, "details")), state, pack))
+        assert text.startswith(pack.phrase(key, title=rp.title)), text
+        assert (rp.hint in text) == (answer_class == "question_back")  # asked: explained

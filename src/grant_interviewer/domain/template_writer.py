@@ -54,6 +54,13 @@ RECALL: dict[str, tuple[str, tuple[str, ...]]] = {
     "co_funding": ("facts", ("requested_amount",)),  # co-funding is weighed against it
     "budget_breakdown": ("facts", ("requested_amount",)),  # the items add up to it
 }
+# the answer classes of domain.understanding the engine passes first in plan.missing -> lead-in
+_CLASS_LEADS = {
+    "non_answer": "followup_unsure",
+    "question_back": "followup_question_back",
+    "refers_back": "followup_refers_back",
+    "off_topic": "followup_off_topic",
+}
 _ASPECTS = {"details": "aspect_details", "numbers": "aspect_numbers", "focus": "aspect_focus"}
 _NAME_GAP = timedelta(minutes=30)  # a pause this long: greet the person by name again
 _NAME_EVERY = 6  # otherwise the name returns after this many questions without it
@@ -132,11 +139,16 @@ class TemplateWriter:
         core = (fresh or cores)[0]
         novice = state.level == UserLevel.NOVICE
         expert = state.level == UserLevel.EXPERT
-        unsure = plan.kind == "followup" and _last_answer_unsure(state, rp.id)
+        answer_class = next((m for m in plan.missing if m in _CLASS_LEADS), "")
+        unsure = plan.kind == "followup" and (
+            answer_class in ("non_answer", "question_back") or _last_answer_unsure(state, rp.id)
+        )
         parts: list[str] = []  # the question itself
         extras: list[str] = []  # what helps answer it; left out where it repeats
         if plan.kind == "followup":
-            if unsure:
+            if answer_class:  # what the last answer was: "не знаю", "а что писать?", "писала выше"
+                parts.append(pack.phrase(_CLASS_LEADS[answer_class], title=rp.title))
+            elif unsure:
                 parts.append(pack.phrase("followup_unsure"))
             parts.append(self._address(state, pack, rp, core, seed))
             missing = self._missing_words(plan.missing, rp, pack)
@@ -154,7 +166,7 @@ class TemplateWriter:
         kind, tip = choose_tip(request.context, direction=found, family=family, shown=used)
         tip_line = pack.phrase("kb_tip" if kind == "tip" else "kb_example", tip=tip, example=tip)
         example = rp.example_for(example_keys(found, state.project_type)).rstrip(".")
-        if novice or (unsure and not expert):
+        if novice or (unsure and (not expert or answer_class == "question_back")):
             if kind == "example" or (tip and novice and seed % 2):
                 pass  # the knowledge base's example (or advice) is enough for one question
             elif tip:

@@ -245,6 +245,7 @@ def infer_direction(
     return best, round(share * (0.5 + 0.5 * damping), 3)
 
 
+@lru_cache(maxsize=1024)
 def direction_in_text(text: str, lang: str) -> str | None:
     """The direction whose name a text contains (e.g. a knowledge-base heading), if any."""
     low = text.lower()

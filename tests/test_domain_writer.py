@@ -30,6 +30,7 @@ from grant_interviewer.domain.template_writer import (
 )
 from grant_interviewer.domain.tips import example_from, sentences
 from grant_interviewer.ports import QuestionWriter
+from nlp_reader import offline_reader
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 CHUNK = KnowledgeChunk(
@@ -99,7 +100,7 @@ TEEN = re.compile(r"подрост|teen", re.IGNORECASE)
 
 
 def _state(level: UserLevel = UserLevel.INTERMEDIATE, name: str | None = "Анна") -> InterviewState:
-    engine = InterviewEngine(load_pack("ru"))
+    engine = InterviewEngine(load_pack("ru"), read=offline_reader())
     state = engine.new_state(session_id="writer-test", user_id="u1")
     state.name = name
     state.level = level
@@ -138,7 +139,7 @@ def _simulate_with_kb(persona: dict[str, Any] | str, **kwargs: Any) -> list[str]
     """Questions of a simulated interview where every question gets its topic's KB chunks."""
     data = load_persona(persona) if isinstance(persona, str) else persona
     pack = load_pack(data["lang"])
-    engine = InterviewEngine(pack)
+    engine = InterviewEngine(pack, read=offline_reader())
     writer = TemplateWriter()
     state = engine.new_state(session_id=kwargs.get("session_id", "kb-sim"), user_id="u1")
     used: dict[str, int] = {}
@@ -219,7 +220,7 @@ def test_repeated_plan_gets_a_different_text() -> None:
     """Asking the same topic again (e.g. after a deferred skip) never reuses an earlier text."""
     state = _state()
     pack = load_pack("ru")
-    engine = InterviewEngine(pack)
+    engine = InterviewEngine(pack, read=offline_reader())
     seen = set()
     for _ in range(6):
         text = _compose(state, "goal")
@@ -263,7 +264,7 @@ def test_tip_comes_from_the_highest_scoring_chunk() -> None:
 def test_english_followup_names_missing_slots_in_english() -> None:
     """The English pack words other missing slots in English, in one frame."""
     pack = load_pack("en")
-    state = InterviewEngine(pack).new_state(session_id="en", user_id="u")
+    state = InterviewEngine(pack, read=offline_reader()).new_state(session_id="en", user_id="u")
     plan = PlannedQuestion("followup", pack.point("budget_total"), ("duration_months",))
     text = TemplateWriter().compose(QuestionRequest(plan, state, pack))
     assert "Please also tell me how many months the project lasts." in text
@@ -281,7 +282,7 @@ def test_a_tip_already_shown_is_not_repeated() -> None:
         score=0.80,
     )
     pack = load_pack("ru")
-    engine = InterviewEngine(pack)
+    engine = InterviewEngine(pack, read=offline_reader())
     state = _state()
     first = _compose(state, "results", context=(CHUNK, other))
     engine.ask(state, PlannedQuestion("topic", pack.point("results"), ()), first, now=NOW)
@@ -459,7 +460,7 @@ def test_examples_and_tips_fit_the_projects_direction(
     novice = _simulate_with_kb({**persona, "answers": {
         k: ["не знаю", *v] for k, v in persona["answers"].items()}})
     assert kb_own or any(e.rstrip(".") in q for q in novice for e in own)
-    state = InterviewEngine(pack).new_state(session_id="d", user_id="u")
+    state = InterviewEngine(pack, read=offline_reader()).new_state(session_id="d", user_id="u")
     state.slots["direction"] = direction
     assert project_direction(state) == direction
 
@@ -487,7 +488,7 @@ def test_name_is_the_addressing_form_now_and_then() -> None:
 def test_name_returns_after_a_long_pause() -> None:
     """An answer that came after a long pause gets a question with the person's name."""
     pack = load_pack("ru")
-    engine = InterviewEngine(pack)
+    engine = InterviewEngine(pack, read=offline_reader())
     state = engine.new_state(session_id="pause", user_id="u")
     for rp_id, answer in (("project_essence", ELDERLY["answers"]["project_essence"][0]),):
         engine.ask(state, PlannedQuestion("name", None), pack.phrase("ask_name"), now=NOW)
@@ -598,7 +599,7 @@ def test_follow_up_answers_what_the_last_answer_was(lang: str) -> None:
         ("non_answer", "followup_unsure"), ("question_back", "followup_question_back"),
         ("refers_back", "followup_refers_back"), ("off_topic", "followup_off_topic"),
     ):
-        state = InterviewEngine(pack).new_state(session_id="c", user_id="u")
+        state = InterviewEngine(pack, read=offline_reader()).new_state(session_id="c", user_id="u")
         state.level = UserLevel.EXPERT
         text = TemplateWriter().compose(QuestionRequest(
             PlannedQuestion("followup", rp, (answer_class, "details")), state, pack))

@@ -534,12 +534,21 @@ def _example_personas() -> list[str]:
     return sorted(p.stem for p in Path(PERSONAS).glob("*.yaml"))
 
 
+@cache
+def _all_interviews() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Questions of every example persona (and the two above): without and with KB context."""
+    plain: list[str] = []
+    with_kb: list[str] = []
+    for persona in [*_example_personas(), WRESTLING, ELDERLY]:
+        plain += simulate(persona).questions
+        with_kb += _simulate_with_kb(persona)
+    return tuple(plain), tuple(with_kb)
+
+
 def test_questions_average_at_most_35_words() -> None:
     """Over every example persona (and the two above), with and without KB tips: ≤ 35 words."""
-    counts: list[int] = []
-    for persona in [*_example_personas(), WRESTLING, ELDERLY]:
-        counts += [_words(q) for q in simulate(persona).questions]
-        counts += [_words(q) for q in _simulate_with_kb(persona)]
+    plain, with_kb = _all_interviews()
+    counts = [_words(q) for q in (*plain, *with_kb)]
     assert len(counts) > 60
     assert sum(counts) / len(counts) <= 35
 
@@ -547,16 +556,21 @@ def test_questions_average_at_most_35_words() -> None:
 def test_no_question_says_the_same_thing_twice() -> None:
     """No sentence repeats within a question, and hints never restate the question itself."""
     pack = load_pack("ru")
-    for persona in [*_example_personas(), WRESTLING, ELDERLY]:
-        for question in _simulate_with_kb(persona):
-            parts = sentences(question.replace("\n", " "))
-            assert len(parts) == len(set(parts)), question
+    plain, with_kb = _all_interviews()
+    for question in (*plain, *with_kb):
+        parts = sentences(question.replace("\n", " "))
+        assert len(parts) == len(set(parts)), question
     coverage = pack.point("info_coverage")
-    for core in coverage.questions:  # "соцсети, СМИ, сайт" asked, then hinted again
+    overlapping = coverage.questions[1]  # "… — соцсети, СМИ, сайт?", as the hint says
+    assert "соцсети, СМИ, сайт" in overlapping and "соцсети, СМИ, сайт" in coverage.hint
+    hinted = 0
+    for n in range(40):  # sessions vary the wording and whether a hint is added
         state = _state()
+        state.session_id = f"s{n}"
         text = _compose(state, "info_coverage")
-        if core in text:
-            assert coverage.hint not in text
+        hinted += coverage.hint in text
+        assert not (overlapping[1:] in text and coverage.hint in text), text
+    assert hinted  # the hint does appear with the other wordings
 
 
 def test_pack_examples_are_neutral_by_default_and_true_to_their_direction() -> None:

@@ -18,6 +18,7 @@ from grant_interviewer.domain.model import (
     KnowledgeChunk,
     PlannedQuestion,
     QuestionRequest,
+    TopicStatus,
     UserLevel,
 )
 from grant_interviewer.domain.packs import load_pack
@@ -619,3 +620,23 @@ def test_follow_up_answers_what_the_last_answer_was(lang: str) -> None:
             PlannedQuestion("followup", rp, (answer_class, "details")), state, pack))
         assert text.startswith(pack.phrase(key, title=rp.title)), text
         assert (rp.hint in text) == (answer_class == "question_back")  # asked: explained
+
+
+def test_name_comes_back_on_the_last_required_topic() -> None:
+    """The question that completes the required topics addresses the person again."""
+    pack = load_pack("ru")
+    engine = InterviewEngine(pack, read=offline_reader())
+    state = engine.new_state(session_id="end", user_id="u")
+    state.name = "Соколова Ирина"
+    engine.ask(state, PlannedQuestion("name", None), pack.phrase("ask_name"), now=NOW)
+    engine.record_answer(state, "Соколова Ирина", now=NOW)
+    engine.ask(state, PlannedQuestion("topic", pack.point("goal")), "Ирина, вопрос", now=NOW)
+    engine.record_answer(state, "ответ", now=NOW)
+    engine.ask(state, PlannedQuestion("topic", pack.point("tasks")), "Вопрос", now=NOW)
+    engine.record_answer(state, "ответ", now=NOW)
+    for rp in pack.reference_points:
+        if rp.required and rp.id != "team":
+            state.topics[rp.id].status = TopicStatus.COMPLETE
+    assert _compose(state, "team").startswith("Ирина, ")
+    state.topics["risks"].status = TopicStatus.MISSING  # optional topics do not count
+    assert _compose(state, "team").startswith("Ирина, ")

@@ -306,7 +306,7 @@ def test_novice_with_a_tip_gets_the_example_not_the_same_advice_twice() -> None:
 
 # --------------------------------------------------------------------------- grammar
 _INTERROGATIVE = re.compile(
-    r"^(?:какую|какой|какие|какого|каком|как|сколько|кто|когда|что|чем|где|"
+    r"^(?:какую|какой|какая|какие|какого|каком|как|сколько|кто|когда|что|чем|где|"
     r"в каком|во сколько)\b"
 )
 
@@ -363,7 +363,7 @@ def _all_followups(lang: str) -> list[str]:
     pack = load_pack(lang)
     texts = []
     for rp in pack.reference_points:
-        aspects = [*rp.completeness.required_slots, "details"]
+        aspects = [*rp.completeness.required_slots, "details", "exact"]
         if rp.completeness.keywords:
             aspects.append("focus")
         for n in range(len(aspects) + 1):
@@ -382,6 +382,7 @@ def test_no_question_contradicts_itself_or_says_not_enough() -> None:
         one = re.search(r"одн\w+ (?:предложени|фраз)", text)
         many = re.search(r"(?:два|три|нескольк)\w*[- ]\w* ?предложени", text)
         assert not (one and many), text
+        assert not ("точная цифра" in text and "приблизительно" in text), text
     for text in _all_followups("en"):
         assert "Still missing" not in text
         assert not ("one sentence" in text and "two or three sentences" in text), text
@@ -640,3 +641,18 @@ def test_name_comes_back_on_the_last_required_topic() -> None:
     assert _compose(state, "team").startswith("Ирина, ")
     state.topics["risks"].status = TopicStatus.MISSING  # optional topics do not count
     assert _compose(state, "team").startswith("Ирина, ")
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_an_approximate_figure_is_asked_for_exactly(lang: str) -> None:
+    """"Миллион где-то" → the follow-up recalls it and asks for the exact sum, never "roughly"."""
+    pack = load_pack(lang)
+    state = InterviewEngine(pack, read=offline_reader()).new_state(session_id="x", user_id="u")
+    state.slots.update(requested_amount={"amount": 1e6, "currency": "RUB"},
+                       approximate=["requested_amount"])
+    text = TemplateWriter().compose(QuestionRequest(
+        PlannedQuestion("followup", pack.point("budget_total"), ("exact",)), state, pack))
+    assert text.startswith(pack.phrase("recall_approximate", value=format_amount(
+        {"amount": 1e6, "currency": "RUB"}, lang)))
+    assert pack.phrase("followup_exact", what=pack.phrase("slot_requested_amount")) in text
+    assert not any(core[1:] in text for core in pack.point("budget_total").followups)

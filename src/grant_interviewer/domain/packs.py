@@ -98,6 +98,8 @@ WRITER_PHRASES: dict[str, frozenset[str]] = {
         "hint_only": ("hint",),
         "followup_missing": ("missing",),
         "followup_unsure": (),
+        "followup_exact": ("what",),
+        "recall_approximate": ("value",),
         "followup_question_back": ("title",),
         "followup_refers_back": ("title",),
         "followup_off_topic": ("title",),

@@ -61,7 +61,10 @@ _CLASS_LEADS = {
     "refers_back": "followup_refers_back",
     "off_topic": "followup_off_topic",
 }
-_ASPECTS = {"details": "aspect_details", "numbers": "aspect_numbers", "focus": "aspect_focus"}
+_ASPECTS = {
+    "details": "aspect_details", "numbers": "aspect_numbers", "focus": "aspect_focus",
+    "exact": "aspect_exact",
+}
 _NAME_GAP = timedelta(minutes=30)  # a pause this long: greet the person by name again
 _NAME_EVERY = 6  # otherwise the name returns after this many questions without it
 _DIRECTION_MIN_CONFIDENCE = 0.35
@@ -150,6 +153,8 @@ class TemplateWriter:
                 parts.append(pack.phrase(_CLASS_LEADS[answer_class], title=rp.title))
             elif unsure:
                 parts.append(pack.phrase("followup_unsure"))
+            if "exact" in plan.missing:  # an approximate figure: the core would say "roughly"
+                core = self._exact(state, pack, rp)
             parts.append(self._address(state, pack, rp, core, seed))
             missing = self._missing_words(plan.missing, rp, pack)
             if missing:
@@ -207,6 +212,20 @@ class TemplateWriter:
             return pack.phrase("recall_quote", quote=quote) if quote else ""
         listed = [f for f in (_fact(state, pack, key) for key in keys) if f]
         return pack.phrase("recall_facts", facts=", ".join(listed)) if listed else ""
+
+    @staticmethod
+    def _exact(state: InterviewState, pack: ContentPack, rp: ReferencePoint) -> str:
+        """Ask for the exact figure of the topic's approximate slot ("миллион где-то")."""
+        own = rp.completeness.required_slots
+        approximate = [s for s in own if s in (state.slots.get("approximate") or ())] or list(own)
+        words = [pack.phrase(f"slot_{s}") for s in approximate if f"slot_{s}" in pack.phrases]
+        what = pack.phrases["list_and"].join(words) or pack.phrase("aspect_exact")
+        text = pack.phrase("followup_exact", what=what)
+        money = [state.slots.get(s) for s in approximate if isinstance(state.slots.get(s), dict)]
+        if money:
+            said = pack.phrase("recall_approximate", value=format_amount(money[0], state.lang))
+            text = f"{said} {text}"
+        return text
 
     @staticmethod
     def _missing_words(missing: tuple[str, ...], rp: ReferencePoint, pack: ContentPack) -> str:

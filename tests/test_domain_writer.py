@@ -656,3 +656,23 @@ def test_an_approximate_figure_is_asked_for_exactly(lang: str) -> None:
         {"amount": 1e6, "currency": "RUB"}, lang)))
     assert pack.phrase("followup_exact", what=pack.phrase("slot_requested_amount")) in text
     assert not any(core[1:] in text for core in pack.point("budget_total").followups)
+
+
+def test_a_tip_that_repeats_the_question_gives_way_to_the_next_chunk() -> None:
+    """"Описание — это суть в нескольких предложениях" under that very question is passed over."""
+    pack = load_pack("ru")
+    core = pack.point("project_essence").questions[0]
+    echo = KnowledgeChunk(id="e", source="kb/01.md", heading="Краткое описание", lang="ru",
+                          score=0.9, text="Расскажите в нескольких предложениях суть проекта, "
+                          "что вы хотите сделать и для кого это важно.")
+    other = KnowledgeChunk(id="o", source="kb/01.md", heading="Грантовое направление", lang="ru",
+                           score=0.8, text=("Длинное предложение " * 30).strip() + ". Выбирайте "
+                           "направление по сути проекта, а не по тому, где меньше конкурс.")
+    for n in range(12):
+        state = _state()
+        state.session_id = f"e{n}"
+        text = _compose(state, "project_essence", context=(echo, other))
+        if core[1:] in text:
+            assert "Совет: Выбирайте направление по сути проекта" in text
+            return
+    raise AssertionError("the first wording never came up")

@@ -40,7 +40,7 @@ from grant_interviewer.domain.model import (
     UserLevel,
 )
 from grant_interviewer.domain.names import address_form, counted
-from grant_interviewer.domain.tips import choose_tip, sentences, tip_from
+from grant_interviewer.domain.tips import choose_tip, repeats, sentences, tip_from
 
 __all__ = ["RECALL", "TemplateWriter", "format_amount", "project_direction", "tip_from"]
 
@@ -68,13 +68,6 @@ _ASPECTS = {
 _NAME_GAP = timedelta(minutes=30)  # a pause this long: greet the person by name again
 _NAME_EVERY = 6  # otherwise the name returns after this many questions without it
 _DIRECTION_MIN_CONFIDENCE = 0.35
-_STOP = frozenset((  # words too common in questions to say two parts repeat each other
-    "пожалуйста", "проект", "проекта", "проекте", "проекту", "можно", "будет", "будут",
-    "которые", "какие", "какой", "какая", "please", "project", "would", "could", "which",
-    "what", "your", "their", "there", "about",
-))
-_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}|[A-ZА-ЯЁ]{3}")
-
 
 def format_amount(value: Any, lang: str) -> str:
     """``{"amount": 1500000.0, "currency": "RUB"}`` → ``1,5 млн ₽`` / ``1.5 million RUB``."""
@@ -168,7 +161,9 @@ class TemplateWriter:
             parts.append(self._address(state, pack, rp, core, seed))
         found = project_direction(state)
         family = direction(found).family or None if found else None
-        kind, tip = choose_tip(request.context, direction=found, family=family, shown=used)
+        kind, tip = choose_tip(
+            request.context, direction=found, family=family, shown=used, avoid=" ".join(parts)
+        )
         tip_line = pack.phrase("kb_tip" if kind == "tip" else "kb_example", tip=tip, example=tip)
         example = rp.example_for(example_keys(found, state.project_type)).rstrip(".")
         if novice or (unsure and (not expert or answer_class == "question_back")):
@@ -181,7 +176,7 @@ class TemplateWriter:
         elif not expert and plan.kind == "topic" and not tip and seed % 3 == 0:
             extras.append(pack.phrase("hint_only", hint=rp.hint))
         text = " ".join(_with_extras(parts, extras, shown=used))
-        if tip and not _repeats(tip, text):
+        if tip and not repeats(tip, text):
             text = f"{text}\n{tip_line}"
         return self._unique(text, state, pack, rp)
 
@@ -333,26 +328,13 @@ def _balanced_quotes(text: str) -> bool:
     return text.count("«") == text.count("»") and text.count("“") == text.count("”")
 
 
-def _stems(text: str) -> set[str]:
-    return {w.lower()[:5] for w in _CONTENT_WORD.findall(text) if w.lower() not in _STOP}
-
-
-def _repeats(part: str, earlier: str) -> bool:
-    """Whether ``part`` mostly says what ``earlier`` already says (shared content stems)."""
-    mine, theirs = _stems(part), _stems(earlier)
-    if not mine:
-        return False
-    shared = len(mine & theirs)
-    return shared >= 3 or (shared >= 2 and shared / len(mine) >= 0.25)
-
-
 def _with_extras(
     parts: Sequence[str], extras: Sequence[str], *, shown: Sequence[str]
 ) -> list[str]:
     """The question's parts plus each extra that neither repeats them nor was shown before."""
     kept = [p for p in parts if p]
     for extra in extras:
-        if not extra or _repeats(extra, " ".join(kept)):
+        if not extra or repeats(extra, " ".join(kept)):
             continue
         if any(extra in question for question in shown):
             # the same hint and example again, one question later: keep what is new

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from grant_interviewer.domain.directions import direction_in_text, infer_direction
 from grant_interviewer.domain.model import KnowledgeChunk
 
-__all__ = ["choose_tip", "example_from", "sentences", "tip_from"]
+__all__ = ["choose_tip", "example_from", "repeats", "sentences", "tip_from"]
 
 DEFAULT_MAX_CHARS = 240
 _OPEN = {"«": "»", "“": "”", "„": "“"}
@@ -23,6 +23,12 @@ _END = ".!?…"
 # the knowledge base marks examples as "Неудачно: «…». Удачно: «…»" / "Bad: "…". Good: "…""
 _GOOD = re.compile(r"(?<!\w)(?:Удачно|Хорошо|Good)\s*:\s*", re.IGNORECASE)
 _BAD_START = re.compile(r"^\s*(?:Неудачно|Плохо|Bad)\s*:", re.IGNORECASE)
+_STOP = frozenset((  # words too common in questions to say two parts repeat each other
+    "пожалуйста", "проект", "проекта", "проекте", "проекту", "можно", "будет", "будут",
+    "которые", "какие", "какой", "какая", "please", "project", "would", "could", "which",
+    "what", "your", "their", "there", "about",
+))
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}|[A-ZА-ЯЁ]{3}")
 _FIX = re.compile(r"^\s*(?:Исправление|Fix)\s*:\s*", re.IGNORECASE)
 _DEICTIC = re.compile(
     r"^(?:Ниже|Выше|Далее|В этом разделе|В этом документе|Below|Above|This section|"
@@ -106,7 +112,7 @@ def example_from(chunk: KnowledgeChunk, *, max_chars: int = DEFAULT_MAX_CHARS) -
 
 
 def tip_from(chunk: KnowledgeChunk, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
-    """The first whole sentences of a chunk within ``max_chars`` ("" if the first is longer).
+    """The first whole sentences of a chunk that fit in ``max_chars`` ("" if none does).
 
     Example sentences ("Неудачно: …", "Удачно: …") are never shown as advice:
     :func:`example_from` words them. A "mistake and fix" chunk ("Ошибка: … Исправление: …")
@@ -127,11 +133,26 @@ def tip_from(chunk: KnowledgeChunk, *, max_chars: int = DEFAULT_MAX_CHARS) -> st
             break  # "Ниже — …" points into a document the person does not see
         candidate = f"{tip} {sentence}".strip()
         if len(candidate) > max_chars:
-            break
+            if tip:
+                break
+            continue  # a sentence too long to show: a later one may stand on its own
         tip = candidate
         if len(tip) >= max_chars // 2:
             break
     return tip
+
+
+def _stems(text: str) -> set[str]:
+    return {w.lower()[:5] for w in _CONTENT_WORD.findall(text) if w.lower() not in _STOP}
+
+
+def repeats(part: str, earlier: str) -> bool:
+    """Whether ``part`` mostly says what ``earlier`` already says (shared content stems)."""
+    mine, theirs = _stems(part), _stems(earlier)
+    if not mine:
+        return False
+    shared = len(mine & theirs)
+    return shared >= 3 or (shared >= 2 and shared / len(mine) >= 0.25)
 
 
 def chunk_direction(chunk: KnowledgeChunk) -> str | None:
@@ -149,10 +170,12 @@ def choose_tip(
     direction: str | None,
     family: str | None,
     shown: Sequence[str],
+    avoid: str = "",
 ) -> tuple[str, str]:
     """``(kind, text)`` of the best chunk for this project not shown yet; ``("", "")`` if none.
 
-    ``kind`` is ``"example"`` (a good wording from an example chunk) or ``"tip"``. Chunks written
+    ``kind`` is ``"example"`` (a good wording from an example chunk) or ``"tip"``; a tip that
+    repeats ``avoid`` (the question it goes with) is passed over. Chunks written
     for another direction are left out; those for the project's own direction (or its family)
     come first. A general example (its heading names no direction) is used only when its own
     text names no other direction.
@@ -178,5 +201,7 @@ def choose_tip(
         else:
             kind, text = "tip", tip_from(chunk)
         if text and not any(text in question for question in shown):
+            if avoid and repeats(text, avoid):
+                continue  # it says what the question itself says: try the next chunk
             return kind, text
     return "", ""

@@ -19,14 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import test_domain_writer as writer_tests  # noqa: E402 - the simulator helpers live in tests/
-from domain_sim import simulate  # noqa: E402
-from test_directions import LABELLED  # noqa: E402
-from test_names import NAMES  # noqa: E402
-
-from grant_interviewer.domain import names  # noqa: E402
-from grant_interviewer.domain.directions import infer_direction  # noqa: E402
-from grant_interviewer.domain.template_writer import TemplateWriter  # noqa: E402
+import test_domain_writer as writer_tests
+from domain_sim import simulate
+from grant_interviewer.domain import names
+from grant_interviewer.domain.directions import infer_direction
+from grant_interviewer.domain.template_writer import TemplateWriter
+from test_directions import LABELLED
+from test_names import NAMES
 
 
 def main() -> None:

@@ -94,6 +94,16 @@ class ReferencePoint:
     # Lemmas that mark a sentence as serving this topic ("стоимость", "статья расход*": a
     # trailing * matches any ending; several words must follow each other). See adapters/nlp.
     cues: tuple[str, ...] = ()
+    # examples for particular grant directions (domain.directions ids): (direction, example)
+    examples: tuple[tuple[str, str], ...] = ()
+
+    def example_for(self, keys: tuple[str, ...]) -> str:
+        """The example for the first of ``keys`` that has one, else the general ``example``."""
+        variants = dict(self.examples)
+        for key in keys:
+            if key in variants:
+                return variants[key]
+        return self.example
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import yaml
 
+from grant_interviewer.domain.directions import DIRECTIONS
 from grant_interviewer.domain.model import Completeness, ContentPack, Priority, ReferencePoint
 from grant_interviewer.errors import ContentError
 
@@ -91,11 +92,17 @@ WRITER_PHRASES: dict[str, frozenset[str]] = {
         "recall_facts": ("facts",),
         "recall_quote": ("quote",),
         "kb_tip": ("tip",),
+        "kb_example": ("example",),
         "novice_help": ("hint", "example"),
         "example_only": ("example",),
         "hint_only": ("hint",),
         "followup_missing": ("missing",),
         "followup_unsure": (),
+        "followup_exact": ("what",),
+        "recall_approximate": ("value",),
+        "followup_question_back": ("title",),
+        "followup_refers_back": ("title",),
+        "followup_off_topic": ("title",),
         "again_prefix": ("title",),
         "list_and": (),
         "aspect_details": (),
@@ -104,6 +111,9 @@ WRITER_PHRASES: dict[str, frozenset[str]] = {
         "aspect_exact": (),
         "confirm_value": ("title", "value"),
         "required_why": ("section",),
+        "fact_requested_amount": ("value",),
+        "fact_beneficiaries": ("value",),
+        "fact_region": ("value",),
         **{f"slot_{slot}": () for slot in KNOWN_SLOTS},
     }.items()
 }
@@ -120,8 +130,11 @@ _RP_REQUIRED = (
     "id", "title", "description", "priority", "anketa_section", "hint", "example", "questions",
     "followups",
 )
-_RP_KEYS = {*_RP_REQUIRED, "required", "completeness", "depends_on", "followup_budget", "kb_query",
-            "cues"}
+_RP_KEYS = {
+    *_RP_REQUIRED, "required", "completeness", "depends_on", "followup_budget", "kb_query",
+    "cues", "examples",
+}
+_DIRECTION_IDS = frozenset(d.id for d in DIRECTIONS)
 _COMPLETENESS_KEYS = {"min_chars", "min_words", "required_slots", "keywords"}
 _PACK_FILES = {"ru": "fpg-ru.yaml", "en": "fpg-en.yaml"}
 
@@ -272,6 +285,16 @@ def _point(raw: Any, index: int, source: str) -> ReferencePoint:
     cues = raw.get("cues") or []
     if not isinstance(cues, list) or not all(isinstance(c, str) and c.strip() for c in cues):
         raise ContentError(f"{where}: cues must be a list of non-empty strings")
+    examples = raw.get("examples") or {}
+    if not isinstance(examples, dict) or not all(
+        isinstance(v, str) and v.strip() for v in examples.values()
+    ):
+        raise ContentError(f"{where}: examples must map grant directions to non-empty texts")
+    unknown_dirs = sorted(str(k) for k in examples if k not in _DIRECTION_IDS)
+    if unknown_dirs:
+        raise ContentError(
+            f"{where}: examples: unknown directions {unknown_dirs}; known: {sorted(_DIRECTION_IDS)}"
+        )
     return ReferencePoint(
         id=rp_id,
         title=_text(raw, "title", where),
@@ -288,6 +311,7 @@ def _point(raw: Any, index: int, source: str) -> ReferencePoint:
         followup_budget=budget,
         kb_query=kb_query.strip() or _text(raw, "title", where),
         cues=tuple(c.strip().lower().replace("ё", "е") for c in cues),
+        examples=tuple((str(k), " ".join(v.split())) for k, v in examples.items()),
     )
 
 

@@ -35,6 +35,7 @@ from grant_interviewer.domain.model import (
     TopicStatus,
     utcnow,
 )
+from grant_interviewer.domain.names import address_form
 from grant_interviewer.domain.template_writer import TemplateWriter
 from grant_interviewer.domain.understanding.facts import AnswerFacts
 from grant_interviewer.domain.validation import AnswerRejected, clean_answer
@@ -268,7 +269,8 @@ class InterviewService:
         from grant_interviewer.domain.anketa import build_anketa
 
         engine = self.engine(state.lang)
-        return build_anketa(state, engine.pack, missing=engine.missing(state))
+        morph = getattr(self._analyzer, "morph", None)  # the analyzer's loaded pymorphy3
+        return build_anketa(state, engine.pack, missing=engine.missing(state), morph=morph)
 
     # ------------------------------------------------------------------ turns
     @contextlib.asynccontextmanager
@@ -321,7 +323,7 @@ class InterviewService:
         engine = self.engine(state.lang)
         pending = state.pending_turn
         greeting = (
-            engine.pack.phrase("resume", name=state.name)
+            engine.pack.phrase("resume", name=address_form(state.name, state.lang))
             if state.name
             else engine.pack.phrase("resume_anonymous")
         )
@@ -510,7 +512,8 @@ class InterviewService:
         missing = [rp.title for rp, status in engine.missing(state) if rp.required]
         # The files are rendered when a channel asks (write_exports / export): the thank-you
         # goes out at once.
-        text = pack.phrase("finished", name=state.name or "").rstrip()
+        text = pack.phrase("finished",
+                           name=address_form(state.name, state.lang) if state.name else "").rstrip()
         summary = _summary(anketa)
         if summary:
             text = f"{text}\n\n{summary}"

@@ -61,6 +61,11 @@ class OfflineAnalyzer:
         """Begin loading the morphology in the background (instant, idempotent)."""
         self._resources.start()
 
+    @property
+    def morph(self) -> Any:
+        """The loaded ``pymorphy3.MorphAnalyzer`` (None while loading): shared with the anketa."""
+        return self._resources.morph
+
     def status(self) -> dict[str, Any]:
         """Readiness of the models."""
         return self._resources.status()

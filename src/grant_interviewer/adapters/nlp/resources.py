@@ -81,8 +81,10 @@ class NlpResources:
         try:  # index the gazetteer here too (~1-2 s of lemmatising), not on the first answer
             from grant_interviewer.adapters.nlp.lexicon import Lexicon
             from grant_interviewer.adapters.nlp.places import load_gazetteer
+            from grant_interviewer.domain import names
 
             load_gazetteer(Lexicon(morph))
+            names.use_analyzer(morph)  # the question writer's name forms share this one
         except Exception:  # the analyzer retries on first use
             logger.exception("gazetteer indexing failed")
         with self._lock:

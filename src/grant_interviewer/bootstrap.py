@@ -22,13 +22,16 @@ from grant_interviewer.ports import (
     VectorStore,
 )
 from grant_interviewer.service import InterviewService, ServiceConfig
-from grant_interviewer.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from grant_interviewer.adapters.embeddings.manager import ModelSpec
     from grant_interviewer.domain.model import ContentPack
+
+    # Only a type here: the caller builds the settings (pydantic-settings, ~150 ms to import),
+    # so `from grant_interviewer.bootstrap import build_app` does not pay for it twice.
+    from grant_interviewer.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -69,7 +69,7 @@ async def _queued(embedder: ThreadEmbedder, count: int) -> None:
 async def test_concurrent_queries_are_one_batch_in_order_with_their_own_vectors(
         gated: GatedEncoder) -> None:
     """Queries queued while the encoder is busy go as one batch; each caller gets its own."""
-    embedder = ThreadEmbedder(gated)
+    embedder = ThreadEmbedder(gated, max_batch=64)
     first = asyncio.ensure_future(embedder.embed_queries(["lone"]))
     await _started(gated)
     jobs = [["a"], ["b", "c"], ["d"], ["e", "f", "g"]]
@@ -265,7 +265,7 @@ def test_thread_plan_and_batching_settings_reach_the_model_spec() -> None:
     assert spec is not None
     assert (spec.threads, spec.max_batch, spec.batch_window) == (1, 8, 0.0025)
     default = model_spec(Settings())
-    assert default is not None and (default.threads, default.max_batch) == (0, 64)
+    assert default is not None and (default.threads, default.max_batch) == (0, 16)
     assert default.key == spec.key  # one model per process whatever the plan
 
 

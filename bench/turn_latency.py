@@ -1,6 +1,7 @@
 """Per-turn latency of a whole interview turn through the real ``InterviewService``.
 
-A turn is one ``await service.handle(user, answer)``: load the state, analyse the answer, save,
+A turn is one ``await service.handle(user, answer)``: load the state, analyse the answer (the
+offline analyzer of ``bootstrap.build_analyzer``, as in production), save,
 plan the next question, (retrieve knowledge,) write it with the template writer, save, reply.
 The shipped personas (``examples/personas/*.yaml``, read with ``simulation.load_persona`` and
 answered as ``simulate`` does) run ``--interviews`` whole interviews per variant, all in this
@@ -49,6 +50,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from benchutil import HEAVY, pct
 from grant_interviewer.bootstrap import (
     App,
+    build_analyzer,
     build_app,
     build_retriever,
     build_writer,
@@ -293,6 +295,7 @@ async def sql_app(settings: Settings, storage: Meter, retriever: Retriever | boo
         pack_loader=load_pack,
         retriever=app.retriever,
         writer=build_writer(settings),
+        analyzer=build_analyzer(load_pack),
         config=service_config(settings, export_dir=export_dir),
     )
     return app, service
@@ -367,6 +370,7 @@ async def measure(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
     storage, retrieval = Meter(), Meter()
     base_service = InterviewService(
         repository=MemoryRepository(), pack_loader=load_pack, retriever=None,
+        analyzer=build_analyzer(load_pack),
         config=service_config(none_settings, export_dir=data_dir / "exports-baseline"))
     baseline = await drive(base_service, cast, args.interviews, "mem", storage, retrieval)
     print_run("engine+writer (in-memory repo)", baseline, None)

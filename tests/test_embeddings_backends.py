@@ -253,7 +253,7 @@ async def test_thread_embedder_encodes_on_one_dedicated_thread() -> None:
     await asyncio.gather(*(asyncio.to_thread(lambda: None) for _ in range(8)))  # busy pool
     await embedder.embed_queries(["again"])
     embedder.close()
-    embedder._executor.shutdown(wait=True)  # let the close finish before looking
+    embedder._thread.join(10)  # let the close finish before looking
     assert len(encoder.threads) == 1
     assert threading.get_ident() not in encoder.threads
     assert encoder.closed_on in encoder.threads

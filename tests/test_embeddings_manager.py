@@ -251,7 +251,8 @@ async def test_status_is_json_friendly_and_complete() -> None:
     assert await manager.ensure_ready(10)
     status = manager.status()
     assert set(status) == {"backend", "model", "state", "started_at", "ready_at",
-                           "load_seconds", "attempts", "last_error", "next_retry_at", "dim"}
+                           "load_seconds", "attempts", "last_error", "next_retry_at", "dim",
+                           "batching"}
     assert status["state"] == "ready" and status["dim"] == 4 and status["model"] == "fake:status"
     json.dumps(status)
 

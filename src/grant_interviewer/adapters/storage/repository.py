@@ -59,7 +59,6 @@ class SqlRepository:
         self._engine = engine
         self._display_url = display_url
         self._dialect = engine.dialect.name
-        self._errors = driver_errors()
         self._write_lock = asyncio.Lock() if self._dialect == "sqlite" else None
         self._snapshots: OrderedDict[str, tuple[int, list[dict[str, Any]]]] = OrderedDict()
 
@@ -116,6 +115,9 @@ class SqlRepository:
 
         if self._dialect == "postgresql":  # one migrator at a time across processes
             await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7102145093)")
+        head = migrate.shipped_head()
+        if head is not None and await conn.run_sync(migrate.stamped_revision) == head:
+            return  # already at the newest revision: no Alembic import on this start
         before = await conn.run_sync(migrate.current_revision)
         await conn.run_sync(migrate.upgrade)
         after = await conn.run_sync(migrate.current_revision)
@@ -134,7 +136,10 @@ class SqlRepository:
             yield
         except GrantInterviewerError:
             raise
-        except self._errors as exc:
+        except Exception as exc:
+            # looked up here: Alembic's error type exists only once a migration ran
+            if not isinstance(exc, driver_errors(self._dialect)):
+                raise
             detail = getattr(exc, "orig", None) or exc
             text = str(detail).strip().splitlines()[0] if str(detail).strip() else ""
             message = f"could not {action} ({self._display_url}): {type(detail).__name__}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import shlex
 import signal
 import subprocess
 import sys
@@ -18,15 +19,21 @@ ESSENCE = ("Мы откроем бесплатный подростковый к
            "120 подростков 14–17 лет, наставники с местных предприятий.")
 
 
-def _env(data_dir: Path) -> dict[str, str]:
+def _env(data_dir: Path, *, on_path: bool = False) -> dict[str, str]:
+    """The chat's environment; the venv's bin directory is on PATH only when ``on_path``."""
+    path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != ENTRY.parent]
+    if on_path:
+        path.insert(0, str(ENTRY.parent))
     return {**os.environ, "GRANT_INTERVIEWER_DATA_DIR": str(data_dir),
             "GRANT_INTERVIEWER_EMBEDDING_BACKEND": "none", "COLUMNS": "300",
-            "PYTHONIOENCODING": "utf-8"}
+            "PYTHONIOENCODING": "utf-8", "PATH": os.pathsep.join(path)}
 
 
-def _chat(data_dir: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ENTRY), "chat", "--user", "tty", *args], input=stdin, text=True,
-                          capture_output=True, env=_env(data_dir), timeout=120, check=False)
+def _chat(data_dir: Path, stdin: str, *args: str, user: str = "tty",
+          on_path: bool = False) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(ENTRY), "chat", "--user", user, *args], input=stdin, text=True,
+                          capture_output=True, env=_env(data_dir, on_path=on_path),
+                          timeout=120, check=False)
 
 
 @pytest.fixture(autouse=True)
@@ -62,12 +69,35 @@ def test_english_chat_and_hostile_input(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "How should I address you?" in result.stdout
     assert "rather than text" in result.stdout  # the NUL/control-character answer is refused
-    assert "Answers saved. Resume with: grant-interviewer chat --user tty" in result.stdout
+    resume = f"{shlex.quote(str(ENTRY))} chat --user tty"  # the venv is not on PATH here
+    assert f"Answers saved. Resume with: {resume}\n" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     finished = _chat(tmp_path, "/finish confirm\n")
     assert finished.returncode == 0, finished.stderr
     export = json.loads(next((tmp_path / "exports").glob("anketa-*.json")).read_text("utf-8"))
     assert markup in [turn["answer"] for turn in export["log"]]  # stored verbatim, not executed
+
+
+def test_resume_line_names_the_program_on_path_and_quotes_the_user(tmp_path: Path) -> None:
+    """With the program on PATH the resume line is the bare command; the user id is shell-quoted."""
+    result = _chat(tmp_path, "Анна\n", user="Анна О'Нил", on_path=True)
+    assert result.returncode == 0, result.stderr
+    resume = "grant-interviewer chat --user " + shlex.quote("Анна О'Нил")
+    assert f"Ответы сохранены. Продолжить: {resume}\n" in result.stdout
+    assert shlex.split(resume)[-1] == "Анна О'Нил"
+
+
+def test_piped_lines_are_messages_and_the_service_limits_their_length(tmp_path: Path) -> None:
+    """Each piped line is one message, kept whole; a line over max_answer_chars gets the limit."""
+    long_line = (ESSENCE + " ") * 130  # ~19 000 characters on one line
+    over = "а" * 20_001
+    result = _chat(tmp_path, f"Анна\n{long_line}\n{over}\n")
+    assert result.returncode == 0, result.stderr
+    assert "не больше 20000 символов" in result.stdout
+    finished = _chat(tmp_path, "/finish\n")
+    assert finished.returncode == 0, finished.stderr
+    export = json.loads(next((tmp_path / "exports").glob("anketa-*.json")).read_text("utf-8"))
+    assert [turn["answer"] for turn in export["log"]][:2] == ["Анна", long_line.strip()]
 
 
 def test_ctrl_c_saves_and_exits_cleanly(tmp_path: Path) -> None:

@@ -1,20 +1,31 @@
 """The terminal chat: a rich console over :class:`InterviewService`.
 
-Input is read by a daemon thread and handed to the event loop through a queue, so the loop keeps
-running (the model loads in the background while the person types) and Ctrl-C / Ctrl-D end the
-chat at once. Every answer is already committed when the next question shows, so quitting loses
-nothing; running ``chat`` again with the same user resumes.
+On a terminal the answer is edited with ``prompt_toolkit`` (imported only when the chat runs):
+arrows, Home/End and history within the session; Enter sends, Alt-Enter (Esc Enter) adds a
+line, and a paste arrives whole as one answer (bracketed paste), however many lines and
+characters it has. The only length limit is the service's ``max_answer_chars``: a longer answer
+stays in the editor with a message saying by how much it is over.
+
+When stdin or stdout is not a terminal (a pipe, a test), every input line is one message, read
+by a daemon thread and handed to the event loop through a queue.
+
+In both cases the event loop keeps running while the person types (the model loads in the
+background) and Ctrl-C / Ctrl-D end the chat at once. Every answer is committed before the next
+question shows, so quitting loses nothing; the goodbye line prints the exact command that
+resumes, runnable as printed even from a venv that is not activated.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import shlex
+import shutil
 import sys
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
@@ -23,20 +34,156 @@ from grant_interviewer.service import Reply
 if TYPE_CHECKING:
     from grant_interviewer.settings import Settings
 
+PROGRAM = "grant-interviewer"
+PROMPT = "› "
 _EOF = object()
 
+_WORDS = {
+    "ru": {
+        "commands": "Команды: /skip /back /status /finish /restart /help",
+        "keys": "Enter — отправить, Alt-Enter — новая строка, ↑ — прежние ответы, Ctrl-D — выйти",
+        "reply": "Ответьте",
+        "saved": "Ответы сохранены. Продолжить:",
+        "written": "Анкета записана:",
+        "too_long": "В ответе {length} символов, а можно не больше {limit}: сократите его "
+        "или разбейте на части.",
+    },
+    "en": {
+        "commands": "Commands: /skip /back /status /finish /restart /help",
+        "keys": "Enter sends, Alt-Enter adds a line, ↑ recalls earlier answers, Ctrl-D quits",
+        "reply": "Reply",
+        "saved": "Answers saved. Resume with:",
+        "written": "Questionnaire written:",
+        "too_long": "The answer has {length} characters, at most {limit} fit: shorten or "
+        "split it.",
+    },
+}
 
-def _reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[object]) -> None:
-    """Read stdin lines in a daemon thread and post them to the loop (``_EOF`` at the end)."""
-    while True:
+
+def _words(lang: str) -> dict[str, str]:
+    return _WORDS.get(lang, _WORDS["en"])
+
+
+class ChatInput(Protocol):
+    """Where the chat's messages come from."""
+
+    async def read(self, lang: str) -> str | None:
+        """The next message; ``None`` at end of input. Ctrl-C raises ``KeyboardInterrupt``."""
+
+
+class PipeInput:
+    """Line-per-message input from a non-terminal stdin (pipes, tests)."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        threading.Thread(target=self._reader, args=(loop,), daemon=True, name="stdin").start()
+
+    def _reader(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Read stdin lines in a daemon thread and post them to the loop (``_EOF`` at the end)."""
+        while True:
+            try:
+                line = sys.stdin.readline()
+            except (OSError, ValueError, UnicodeDecodeError):
+                line = ""
+            if not line:
+                loop.call_soon_threadsafe(self._queue.put_nowait, _EOF)
+                return
+            loop.call_soon_threadsafe(self._queue.put_nowait, line.rstrip("\r\n"))
+
+    async def read(self, lang: str) -> str | None:
+        self._console.print(f"[bold]{PROMPT.strip()}[/] ", end="")
+        line = await self._queue.get()
+        if line is _EOF:
+            self._console.print()
+            return None
+        assert isinstance(line, str)
+        return line
+
+
+class TerminalInput:
+    """A ``prompt_toolkit`` editor: Enter sends, Alt-Enter adds a line, pastes arrive whole."""
+
+    def __init__(self, max_chars: int) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import InMemoryHistory
+
+        self._max_chars = max_chars
+        self._lang = "ru"
+        self._session: PromptSession[str] = PromptSession(
+            history=InMemoryHistory(),
+            multiline=True,  # Enter is rebound below; multi-line shows pasted lines as typed
+            prompt_continuation=lambda width, line, wrap: " " * width,
+            key_bindings=_key_bindings(),
+            validator=_length_validator(self),
+            validate_while_typing=False,
+            enable_open_in_editor=False,
+        )
+
+    def too_long(self, length: int) -> str | None:
+        """The message for an answer over the limit (``None`` when it fits)."""
+        if length <= self._max_chars:
+            return None
+        return _words(self._lang)["too_long"].format(
+            limit=f"{self._max_chars:,}".replace(",", " "),
+            length=f"{length:,}".replace(",", " "),
+        )
+
+    async def read(self, lang: str) -> str | None:
+        self._lang = lang
         try:
-            line = sys.stdin.readline()
-        except (OSError, ValueError, UnicodeDecodeError):
-            line = ""
-        if not line:
-            loop.call_soon_threadsafe(queue.put_nowait, _EOF)
-            return
-        loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\r\n"))
+            return await self._session.prompt_async([("bold", PROMPT)])
+        except EOFError:
+            return None
+
+
+def _key_bindings() -> Any:
+    from prompt_toolkit.filters import has_focus
+    from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+
+    bindings = KeyBindings()
+    editing = has_focus("DEFAULT_BUFFER")
+
+    @bindings.add("enter", filter=editing)
+    def _send(event: KeyPressEvent) -> None:
+        event.current_buffer.validate_and_handle()
+
+    @bindings.add("escape", "enter", filter=editing)
+    def _newline(event: KeyPressEvent) -> None:
+        event.current_buffer.insert_text("\n")
+
+    return bindings
+
+
+def _length_validator(terminal: TerminalInput) -> Any:
+    from prompt_toolkit.document import Document
+    from prompt_toolkit.validation import ValidationError, Validator
+
+    from grant_interviewer.domain.validation import AnswerRejected, clean_answer
+
+    class _Length(Validator):
+        """Keep an over-long answer in the editor (the service would refuse it anyway)."""
+
+        def validate(self, document: Document) -> None:
+            text = document.text
+            if len(text) <= terminal._max_chars:
+                return
+            try:  # the service's own cleaning decides what counts (whitespace is tidied first)
+                clean_answer(text, max_chars=terminal._max_chars)
+            except AnswerRejected as exc:
+                if exc.code == "too_long":
+                    message = terminal.too_long(len(text)) or ""
+                    raise ValidationError(message=message, cursor_position=0) from exc
+
+    return _Length()
+
+
+def open_input(console: Console, max_chars: int) -> ChatInput:
+    """The editor on a terminal, line-per-message reading otherwise."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return TerminalInput(max_chars)
+    return PipeInput(console)
 
 
 def render(console: Console, reply: Reply) -> None:
@@ -63,29 +210,22 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
 
     console = Console(highlight=False)
     app = await build_app(settings)
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[object] = asyncio.Queue()
-    threading.Thread(target=_reader, args=(loop, queue), daemon=True, name="stdin").start()
     spoken = lang or settings.lang  # the interview's language once known (a resumed one keeps it)
     try:
+        source = open_input(console, settings.max_answer_chars)
         reply = await app.service.start(user_id, lang=lang)
         spoken = reply.lang
         render(console, reply)
-        hint = (
-            "Команды: /skip /back /status /finish /restart /help"
-            if spoken == "ru"
-            else "Commands: /skip /back /status /finish /restart /help"
-        )
-        console.print(f"[dim]{hint}[/]")
+        console.print(Text(_words(spoken)["commands"], style="dim"))
+        if isinstance(source, TerminalInput):
+            console.print(Text(_words(spoken)["keys"], style="dim"))
         while not reply.finished:
-            console.print("[bold]›[/] ", end="")
-            line = await queue.get()
-            if line is _EOF:
-                console.print()
+            line = await source.read(spoken)
+            if line is None:
                 _saved(console, spoken, user_id)
                 return 0
-            assert isinstance(line, str)
             reply = await app.service.handle(user_id, line)
+            spoken = reply.lang
             render(console, reply)
         files = await app.service.write_exports(reply.session_id)
         for path in files:
@@ -99,13 +239,26 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
         await app.aclose()
 
 
+def resume_command(user_id: str) -> str:
+    """The shell command that resumes this chat, as it can be typed in a new shell.
+
+    ``grant-interviewer`` when that name on PATH is the program running now; otherwise the path
+    this program was started by (a venv that is not activated), so the line works as printed.
+    """
+    program = PROGRAM
+    started = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    if started and os.path.isfile(started) and not started.endswith(".py"):
+        found = shutil.which(PROGRAM)
+        try:
+            same = found is not None and os.path.samefile(found, started)
+        except OSError:
+            same = False
+        if not same:
+            program = shlex.quote(os.path.abspath(started))
+    return f"{program} chat --user {shlex.quote(user_id)}"
+
+
 def _saved(console: Console, lang: str, user_id: str) -> None:
-    user_id = escape(user_id)
-    if lang == "ru":
-        console.print(
-            f"[dim]Ответы сохранены. Продолжить: grant-interviewer chat --user {user_id}[/]"
-        )
-    else:
-        console.print(
-            f"[dim]Answers saved. Resume with: grant-interviewer chat --user {user_id}[/]"
-        )
+    # soft_wrap: a long path is never broken by an inserted newline, so it can be copied whole
+    line = Text(f"{_words(lang)['saved']} {resume_command(user_id)}", style="dim")
+    console.print(line, soft_wrap=True)

@@ -135,3 +135,11 @@ def _read_prompts(proc: subprocess.Popen[bytes], count: int, timeout: float = 60
             raise AssertionError(f"chat exited early; got {data.decode(errors='replace')!r}")
         data += chunk
     return data.decode(errors="replace")
+
+
+def test_prompt_toolkit_is_imported_only_when_the_chat_runs() -> None:
+    """Loading the CLI and the chat module (as `--help` does) does not import prompt_toolkit."""
+    code = ("import sys, grant_interviewer.interfaces.cli.app, grant_interviewer.interfaces.cli.chat;"
+            " print('prompt_toolkit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

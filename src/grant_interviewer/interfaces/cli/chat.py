@@ -125,9 +125,9 @@ class TerminalInput:
         """The message for an answer over the limit (``None`` when it fits)."""
         if length <= self._max_chars:
             return None
+        sep = " " if self._lang == "ru" else ","
         return _words(self._lang)["too_long"].format(
-            limit=f"{self._max_chars:,}".replace(",", " "),
-            length=f"{length:,}".replace(",", " "),
+            limit=f"{self._max_chars:,}".replace(",", sep), length=f"{length:,}".replace(",", sep)
         )
 
     async def read(self, lang: str) -> str | None:

@@ -54,12 +54,38 @@ def test_ctrl_d_saves_and_the_next_chat_resumes(tmp_path: Path) -> None:
 
 
 def test_finish_in_chat_writes_the_questionnaire_files(tmp_path: Path) -> None:
-    """/finish ends the chat and writes md, json and docx into the data directory."""
+    """/finish confirm ends the interview, writes md, json and docx and lists the files."""
     result = _chat(tmp_path, f"Анна\n{ESSENCE}\n/finish confirm\n")
     assert result.returncode == 0, result.stderr
-    written = sorted(p.suffix for p in (tmp_path / "exports").glob("anketa-*"))
-    assert written == [".docx", ".json", ".md"]
-    assert "Не хватает сведений" in result.stdout or "не хватает" in result.stdout.lower()
+    written = sorted((tmp_path / "exports").glob("anketa-*"))
+    assert [p.suffix for p in written] == [".docx", ".json", ".md"]
+    assert "Анкета записана:" in result.stdout
+    assert all(f"  • {p}\n" in result.stdout for p in written)  # the files are listed
+    assert "не хватает" in result.stdout.lower()
+    assert "Ответьте /continue — продолжить" in result.stdout  # the gaps can still be filled
+
+
+def test_finish_asks_to_confirm_while_required_topics_are_missing(tmp_path: Path) -> None:
+    """/finish with gaps shows the service's choices as one hint line and writes no files yet."""
+    result = _chat(tmp_path, f"Анна\n{ESSENCE}\n/finish\n")
+    assert result.returncode == 0, result.stderr
+    assert "Ответьте /finish confirm — завершить, /continue — продолжить\n" in result.stdout
+    assert not list((tmp_path / "exports").glob("anketa-*"))
+
+
+def test_chat_offers_continue_for_a_finished_interview_with_gaps(tmp_path: Path) -> None:
+    """`chat` after a finish with required topics missing offers /continue, which reopens it."""
+    first = _chat(tmp_path, f"Анна\n{ESSENCE}\n/finish confirm\n")
+    assert first.returncode == 0, first.stderr
+    again = _chat(tmp_path, "/continue\n")
+    assert again.returncode == 0, again.stderr
+    offer, _, after = again.stdout.partition("Продолжаем — дополним то, чего не хватает.")
+    assert "Это интервью завершено, но в анкете не хватает" in offer
+    assert "Ответьте /continue — продолжить, /restart — начать заново" in offer
+    assert "Как к вам обращаться" not in again.stdout  # no new interview was begun
+    assert after.count("›") == 1  # reopened: the next question waits for an answer
+    status = _chat(tmp_path, "/status\n")
+    assert "✅ Суть проекта" in status.stdout and "Анна, с возвращением" in status.stdout
 
 
 def test_english_chat_and_hostile_input(tmp_path: Path) -> None:
@@ -94,7 +120,7 @@ def test_piped_lines_are_messages_and_the_service_limits_their_length(tmp_path: 
     result = _chat(tmp_path, f"Анна\n{long_line}\n{over}\n")
     assert result.returncode == 0, result.stderr
     assert "не больше 20000 символов" in result.stdout
-    finished = _chat(tmp_path, "/finish\n")
+    finished = _chat(tmp_path, "/finish confirm\n")
     assert finished.returncode == 0, finished.stderr
     export = json.loads(next((tmp_path / "exports").glob("anketa-*.json")).read_text("utf-8"))
     assert [turn["answer"] for turn in export["log"]][:2] == ["Анна", long_line.strip()]
@@ -139,7 +165,7 @@ def _read_prompts(proc: subprocess.Popen[bytes], count: int, timeout: float = 60
 
 def test_prompt_toolkit_is_imported_only_when_the_chat_runs() -> None:
     """Loading the CLI and the chat module (as `--help` does) does not import prompt_toolkit."""
-    code = ("import sys, grant_interviewer.interfaces.cli.app, grant_interviewer.interfaces.cli.chat;"
-            " print('prompt_toolkit' in sys.modules)")
+    code = ("import sys, grant_interviewer.interfaces.cli.app, "
+            "grant_interviewer.interfaces.cli.chat; print('prompt_toolkit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -32,6 +32,7 @@ from rich.text import Text
 from grant_interviewer.service import Reply
 
 if TYPE_CHECKING:
+    from grant_interviewer.service import InterviewService
     from grant_interviewer.settings import Settings
 
 PROGRAM = "grant-interviewer"
@@ -40,7 +41,7 @@ _EOF = object()
 
 _WORDS = {
     "ru": {
-        "commands": "Команды: /skip /back /status /finish /restart /help",
+        "commands": "Команды: /skip /back /status /finish /continue /restart /help",
         "keys": "Enter — отправить, Alt-Enter — новая строка, ↑ — прежние ответы, Ctrl-D — выйти",
         "reply": "Ответьте",
         "saved": "Ответы сохранены. Продолжить:",
@@ -49,7 +50,7 @@ _WORDS = {
         "или разбейте на части.",
     },
     "en": {
-        "commands": "Commands: /skip /back /status /finish /restart /help",
+        "commands": "Commands: /skip /back /status /finish /continue /restart /help",
         "keys": "Enter sends, Alt-Enter adds a line, ↑ recalls earlier answers, Ctrl-D quits",
         "reply": "Reply",
         "saved": "Answers saved. Resume with:",
@@ -191,7 +192,9 @@ def render(console: Console, reply: Reply) -> None:
 
     The text is shown literally (an answer quoted back such as ``[draft]`` is not rich markup).
     """
-    style = {"error": "yellow", "finished": "green", "info": "blue"}.get(reply.kind, "cyan")
+    style = {"error": "yellow", "finished": "green", "info": "blue", "confirm": "magenta"}.get(
+        reply.kind, "cyan"
+    )
     progress = f"{reply.done}/{reply.total}" if reply.total else ""
     kb = " · kb" if reply.kb_context else ""
     console.print(
@@ -199,44 +202,81 @@ def render(console: Console, reply: Reply) -> None:
             Text(reply.text), border_style=style, subtitle=f"{progress}{kb}", subtitle_align="right"
         )
     )
-    if reply.actions:
-        console.print(Text("  ·  ".join(f"{a.command} — {a.label}" for a in reply.actions),
-                           style="dim"))
+
+
+def actions_line(reply: Reply) -> str | None:
+    """The reply's choices as one hint: "Ответьте /finish confirm — завершить, /continue — …"."""
+    if not reply.actions:
+        return None
+    choices = ", ".join(f"{a.command} — {a.label[:1].lower()}{a.label[1:]}" for a in reply.actions)
+    return f"{_words(reply.lang)['reply']} {choices}"
 
 
 async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int:
-    """Run the interactive interview; returns the process exit code."""
+    """Run the interactive interview; returns the process exit code.
+
+    The chat ends when the interview finishes with nothing left to offer; a reply that offers
+    choices (finished with required topics missing: ``/continue``) keeps it open.
+    """
     from grant_interviewer.bootstrap import build_app
 
     console = Console(highlight=False)
     app = await build_app(settings)
+    service = app.service
     spoken = lang or settings.lang  # the interview's language once known (a resumed one keeps it)
     try:
         source = open_input(console, settings.max_answer_chars)
-        reply = await app.service.start(user_id, lang=lang)
+        reply = await _opening(service, user_id, lang)
         spoken = reply.lang
         render(console, reply)
         console.print(Text(_words(spoken)["commands"], style="dim"))
         if isinstance(source, TerminalInput):
             console.print(Text(_words(spoken)["keys"], style="dim"))
-        while not reply.finished:
+        while True:
+            if reply.kind == "finished":  # the finishing turn: render the files now
+                files = await service.write_exports(reply.session_id)
+                if files:
+                    console.print(Text(_words(spoken)["written"], style="green"))
+                    for path in files:
+                        console.print(Text(f"  • {path}"), soft_wrap=True)
+            hint = actions_line(reply)
+            if hint:
+                console.print(Text(hint, style="bold"))
+            elif reply.finished:
+                return 0
             line = await source.read(spoken)
             if line is None:
                 _saved(console, spoken, user_id)
                 return 0
-            reply = await app.service.handle(user_id, line)
+            reply = await service.handle(user_id, line)
             spoken = reply.lang
             render(console, reply)
-        files = await app.service.write_exports(reply.session_id)
-        for path in files:
-            console.print(f"  • {escape(str(path))}")
-        return 0
     except (KeyboardInterrupt, asyncio.CancelledError):
         console.print()
         _saved(console, spoken, user_id)
         return 130
     finally:
         await app.aclose()
+
+
+async def _opening(service: InterviewService, user_id: str, lang: str | None) -> Reply:
+    """The first reply: the active interview resumed, or an offer to reopen the latest one.
+
+    A finished interview that lacks required topics is offered back (``/continue`` or
+    ``/restart``, the service's own reply to a user with no active interview); otherwise a new
+    interview begins.
+    """
+    from grant_interviewer.errors import SessionNotFoundError
+
+    try:
+        latest = await service.status(user_id)
+    except SessionNotFoundError:
+        latest = None
+    if latest is not None and latest.finished:
+        offer = await service.handle(user_id, "/start")
+        if offer.actions:
+            return offer
+    return await service.start(user_id, lang=lang)
 
 
 def resume_command(user_id: str) -> str:

@@ -21,8 +21,8 @@ import pytest
 
 ENTRY = Path(sys.executable).parent / "grant-interviewer"
 PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
-LEFT, HOME, END, ALT_ENTER, ENTER, CTRL_C, CTRL_D = (
-    "\x1b[D", "\x1b[H", "\x1b[F", "\x1b\r", "\r", "\x03", "\x04"
+LEFT, HOME, END, ALT_ENTER, ENTER, CTRL_C, CTRL_D, CTRL_K = (
+    "\x1b[D", "\x1b[H", "\x1b[F", "\x1b\r", "\r", "\x03", "\x04", "\x0b"
 )
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PARAGRAPH = ("Мы откроем бесплатный подростковый клуб в Кемерове: кружки робототехники и медиа для "
@@ -116,24 +116,24 @@ def test_alt_enter_adds_a_line_and_enter_sends(tmp_path: Path) -> None:
     assert _answers(tmp_path) == ["Анна", "Клуб для подростков.\nКружки робототехники."]
 
 
-def test_a_20k_paste_is_stored_whole_and_a_longer_one_is_refused(tmp_path: Path) -> None:
-    """A 20 000-character paste arrives whole; one over the limit stays in the editor, unsent."""
+def test_a_20k_paste_is_stored_whole_and_a_longer_one_is_kept_for_editing(
+    tmp_path: Path,
+) -> None:
+    """A 20 000-character paste arrives whole; a longer one stays in the editor until cut."""
     text = "\n".join([PARAGRAPH.strip()] * 200)[:20_000].strip()
     assert len(text) > 19_900
+    longer = "\n".join([PARAGRAPH.strip()] * 131) + " Ещё" * 400  # 18 994 + 1 600 on one line
     chat = Chat(tmp_path)
     chat.answer("Анна")
     chat.paste(text)
     chat.answer("")
-    chat.paste(text + " Ещё" * 100)
+    chat.paste(longer)
     chat.send(ENTER)
     chat.child.expect("можно не больше 20 000")  # the editor's message; nothing was sent
-    chat.send(CTRL_C)
-    chat.child.expect(pexpect.EOF)
-    chat.child.close()
-    assert chat.child.exitstatus == 130
-    stored = _answers(tmp_path)
-    assert stored[:2] == ["Анна", text]
-    assert len(stored) == 2
+    assert len(_answers(tmp_path)) == 2
+    chat.answer(CTRL_K)  # the cursor stands where the excess begins: cut the rest, send
+    assert chat.quit() == 0
+    assert _answers(tmp_path) == ["Анна", text, longer[:20_000]]
 
 
 def test_ctrl_c_at_the_prompt_saves_and_prints_the_resume_command(tmp_path: Path) -> None:

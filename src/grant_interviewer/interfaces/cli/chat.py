@@ -4,7 +4,7 @@ On a terminal the answer is edited with ``prompt_toolkit`` (imported only when t
 arrows, Home/End and history within the session; Enter sends, Alt-Enter (Esc Enter) adds a
 line, and a paste arrives whole as one answer (bracketed paste), however many lines and
 characters it has. The only length limit is the service's ``max_answer_chars``: a longer answer
-stays in the editor with a message saying by how much it is over.
+stays in the editor with a message saying how long it is, the cursor where the excess begins.
 
 When stdin or stdout is not a terminal (a pipe, a test), every input line is one message, read
 by a daemon thread and handed to the event loop through a queue.
@@ -13,6 +13,9 @@ In both cases the event loop keeps running while the person types (the model loa
 background) and Ctrl-C / Ctrl-D end the chat at once. Every answer is committed before the next
 question shows, so quitting loses nothing; the goodbye line prints the exact command that
 resumes, runnable as printed even from a venv that is not activated.
+
+The choices a reply offers (``Reply.actions``) are shown as one hint line; after the finishing
+reply the files are rendered (``InterviewService.write_exports``) and listed.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import shlex
 import shutil
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rich.console import Console
 from rich.panel import Panel
@@ -32,6 +35,9 @@ from rich.text import Text
 from grant_interviewer.service import Reply
 
 if TYPE_CHECKING:
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.validation import Validator
+
     from grant_interviewer.service import InterviewService
     from grant_interviewer.settings import Settings
 
@@ -110,7 +116,7 @@ class TerminalInput:
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import InMemoryHistory
 
-        self._max_chars = max_chars
+        self.max_chars = max_chars  # the service's max_answer_chars
         self._lang = "ru"
         self._session: PromptSession[str] = PromptSession(
             history=InMemoryHistory(),
@@ -124,11 +130,11 @@ class TerminalInput:
 
     def too_long(self, length: int) -> str | None:
         """The message for an answer over the limit (``None`` when it fits)."""
-        if length <= self._max_chars:
+        if length <= self.max_chars:
             return None
         sep = " " if self._lang == "ru" else ","
         return _words(self._lang)["too_long"].format(
-            limit=f"{self._max_chars:,}".replace(",", sep), length=f"{length:,}".replace(",", sep)
+            limit=f"{self.max_chars:,}".replace(",", sep), length=f"{length:,}".replace(",", sep)
         )
 
     async def read(self, lang: str) -> str | None:
@@ -139,7 +145,7 @@ class TerminalInput:
             return None
 
 
-def _key_bindings() -> Any:
+def _key_bindings() -> KeyBindings:
     from prompt_toolkit.filters import has_focus
     from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
@@ -157,7 +163,7 @@ def _key_bindings() -> Any:
     return bindings
 
 
-def _length_validator(terminal: TerminalInput) -> Any:
+def _length_validator(terminal: TerminalInput) -> Validator:
     from prompt_toolkit.document import Document
     from prompt_toolkit.validation import ValidationError, Validator
 
@@ -168,14 +174,15 @@ def _length_validator(terminal: TerminalInput) -> Any:
 
         def validate(self, document: Document) -> None:
             text = document.text
-            if len(text) <= terminal._max_chars:
+            if len(text) <= terminal.max_chars:
                 return
             try:  # the service's own cleaning decides what counts (whitespace is tidied first)
-                clean_answer(text, max_chars=terminal._max_chars)
+                clean_answer(text, max_chars=terminal.max_chars)
             except AnswerRejected as exc:
-                if exc.code == "too_long":
+                if exc.code == "too_long":  # the cursor goes to where the excess begins
                     message = terminal.too_long(len(text)) or ""
-                    raise ValidationError(message=message, cursor_position=0) from exc
+                    at = terminal.max_chars
+                    raise ValidationError(message=message, cursor_position=at) from exc
 
     return _Length()
 

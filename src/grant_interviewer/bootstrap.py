@@ -11,9 +11,9 @@ import enum
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-from grant_interviewer.errors import ConfigurationError
+from grant_interviewer.errors import ConfigurationError, MissingExtraError
 from grant_interviewer.ports import (
     AnswerAnalyzer,
     QuestionWriter,
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from grant_interviewer.adapters.embeddings.manager import ModelSpec
     from grant_interviewer.domain.model import ContentPack
+    from grant_interviewer.interfaces.telegram.setup import TelegramBot
 
     # Only a type here: the caller builds the settings (pydantic-settings, ~150 ms to import),
     # so `from grant_interviewer.bootstrap import build_app` does not pay for it twice.
@@ -73,6 +74,7 @@ def model_spec(settings: Settings) -> ModelSpec | None:
     if settings.embedding_backend == "none":
         return None
     from grant_interviewer.adapters.embeddings.manager import ModelSpec
+    from grant_interviewer.interfaces.telegram.setup import TelegramBot
 
     return ModelSpec(
         backend=settings.embedding_backend,
@@ -226,3 +228,79 @@ async def build_app(
     )
     return App(settings=settings, service=service, repository=repository, retriever=chosen,
                writer=writer)
+
+
+def telegram_token(settings: Settings) -> str:
+    """The bot token; ConfigurationError (one line, never the value) when unset or malformed."""
+    token = settings.telegram_bot_token.get_secret_value().strip() \
+        if settings.telegram_bot_token else ""
+    if not token:
+        raise ConfigurationError(
+            "GRANT_INTERVIEWER_TELEGRAM_BOT_TOKEN is not set: the bot needs the token "
+            "@BotFather gave it"
+        )
+    bot_id, sep, secret = token.partition(":")
+    if not sep or not bot_id.isdigit() or not secret or any(c.isspace() for c in token):
+        raise ConfigurationError(
+            "GRANT_INTERVIEWER_TELEGRAM_BOT_TOKEN is not a bot token (expected 123456789:AA…)"
+        )
+    return token
+
+
+async def build_telegram(settings: Settings, *, app: App | None = None) -> TelegramBot:
+    """The Telegram bot over the service: aiogram bot, dispatcher and FSM storage.
+
+    Memory storage and in-process per-user locks by default; with ``GRANT_INTERVIEWER_REDIS_URL``
+    both live in Redis, so several webhook processes can serve one token. The token is masked in
+    every log record from here on.
+    """
+    token = telegram_token(settings)
+    try:
+        from grant_interviewer.interfaces.telegram.channel import Channel, ChannelConfig
+        from grant_interviewer.interfaces.telegram.redaction import TokenRedactor
+        from grant_interviewer.interfaces.telegram.setup import (
+            TelegramBot,
+            create_bot,
+            create_dispatcher,
+        )
+    except ImportError as exc:
+        raise MissingExtraError(exc.name or "aiogram", "telegram") from None
+    redactor = TokenRedactor(token)
+    redactor.install()
+    storage, isolation = await _telegram_storage(settings)
+    if app is None:
+        app = await build_app(settings)
+    channel = Channel(
+        app.service, ChannelConfig(default_lang=settings.lang, admin_chat_id=settings.admin_chat_id)
+    )
+    bot = create_bot(token, settings.telegram_api_url)
+    dispatcher = create_dispatcher(channel, storage=storage, isolation=isolation)
+    return TelegramBot(app=app, bot=bot, dispatcher=dispatcher, channel=channel,
+                       redactor=redactor, storage=storage, isolation=isolation)
+
+
+async def _telegram_storage(settings: Settings) -> tuple[Any, Any]:
+    """(FSM storage, event isolation): Redis when configured, else this process's memory."""
+    from aiogram.fsm.storage.memory import MemoryStorage
+
+    from grant_interviewer.interfaces.telegram.isolation import LocalIsolation, OrderedIsolation
+
+    if settings.redis_url is None:
+        return MemoryStorage(), LocalIsolation()
+    try:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
+        from aiogram.fsm.storage.redis import RedisStorage
+        from redis.exceptions import RedisError
+    except ImportError as exc:
+        raise MissingExtraError(exc.name or "redis", "telegram") from None
+    url = settings.redis_url.get_secret_value()
+    try:
+        storage = RedisStorage.from_url(
+            url, key_builder=DefaultKeyBuilder(prefix=settings.redis_prefix, with_bot_id=True)
+        )
+        await storage.redis.ping()
+    except (RedisError, OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"cannot reach Redis (GRANT_INTERVIEWER_REDIS_URL): {type(exc).__name__}"
+        ) from None
+    return storage, OrderedIsolation(storage.create_isolation())

@@ -194,6 +194,10 @@ class Repository(Protocol):
         """Most recently updated sessions first."""
         ...
 
+    async def delete_user(self, user_id: str) -> int:
+        """Delete every session of the user with its turns; returns how many sessions."""
+        ...
+
     async def close(self) -> None:
         """Dispose of connections."""
         ...

@@ -240,6 +240,37 @@ class InterviewService:
         # Rendering DOCX takes ~50 ms of python-docx: off the event loop, other users go on.
         return await asyncio.to_thread(self._write_exports, anketa)
 
+    async def delete_user(self, user_id: str) -> int:
+        """Delete every interview of ``user_id`` with its answers; returns how many there were."""
+        async with self._lock(user_id):
+            count = await self._repo.delete_user(user_id)
+        logger.info("deleted %d interview(s) of user %s", count, user_id)
+        return count
+
+    async def set_language(self, user_id: str, lang: str) -> Reply:
+        """Go on with the user's interview in ``lang`` (``ru`` | ``en``).
+
+        The packs share their reference points, so the answers and topics carry over; the pending
+        question is dropped and asked again in the new language. Without an active interview a
+        new one begins in that language.
+        """
+        if lang not in ("ru", "en"):
+            raise ValueError(f"unsupported language {lang!r}")
+        async with self._lock(user_id), self._turn_guard(user_id, lang) as failed:
+            state = await self._repo.active_for_user(user_id)
+            if state is None:
+                latest = await self._repo.latest_for_user(user_id)
+                return await self._begin(user_id, lang, name=latest.name if latest else None)
+            if state.lang != lang:
+                if state.pending_turn is not None:
+                    state.turns.pop()
+                state.lang, state.pack_id = lang, self.engine(lang).pack.id
+                await self._repo.save(state)
+            elif state.pending_turn is not None:
+                return self._question_reply(state, state.pending_turn.question)
+            return await self._next_question(state, _Timing())
+        return failed.result()
+
     async def status(self, user_id: str) -> Reply:
         """Progress of the user's active (or latest) interview."""
         state = await self._repo.active_for_user(user_id) or await self._repo.latest_for_user(

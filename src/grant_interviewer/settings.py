@@ -133,8 +133,20 @@ class Settings(BaseSettings):
                                   "concurrency limit is shared by every process using it.")
 
     # --- Telegram -------------------------------------------------------------------------
-    telegram_bot_token: SecretStr | None = Field(default=None, description="Bot token.")
-    telegram_api_url: str | None = Field(default=None, description="Bot API server base URL.")
+    telegram_bot_token: SecretStr | None = Field(default=None, description="Bot token "
+                                                 "(required by `grant-interviewer bot`).")
+    telegram_api_url: str | None = Field(default=None, description="Bot API server base URL "
+                                         "(a self-hosted Bot API server); default: Telegram's.")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, description="Secret token "
+                                                      "checked on every webhook request; "
+                                                      "default: derived from the bot token.")
+    admin_chat_id: int | None = Field(default=None, description="Operators' chat: gets the "
+                                      "summary and the files of every finished interview.")
+    redis_url: SecretStr | None = Field(default=None, description="Redis URL for the bot's "
+                                        "state and per-user locks (several webhook processes); "
+                                        "default: in memory (one process).")
+    redis_prefix: str = Field(default="grant-interviewer", min_length=1, description="Prefix "
+                              "of the bot's Redis keys (one per deployment sharing a Redis).")
 
     log_level: LogLevel = Field(default="WARNING", description="Logging level for the CLI: "
                                 "DEBUG, INFO, WARNING, ERROR or CRITICAL (any case).")

@@ -216,6 +216,25 @@ class SqlRepository:
         state.version = new
         self._remember(state.session_id, new, rows)
 
+    async def delete_user(self, user_id: str) -> int:
+        """Delete every session of ``user_id`` and their turns (one transaction); the count."""
+        from sqlalchemy import delete, select
+
+        from grant_interviewer.adapters.storage.tables import sessions, turns
+
+        async with self._writing():
+            with self._translate(f"delete the data of user {user_id}"):
+                async with self._engine.begin() as conn:
+                    ids = list(await conn.scalars(
+                        select(sessions.c.id).where(sessions.c.user_id == user_id)
+                    ))
+                    if ids:  # turns first: SQLite enforces the foreign key without cascading
+                        await conn.execute(delete(turns).where(turns.c.session_id.in_(ids)))
+                        await conn.execute(delete(sessions).where(sessions.c.id.in_(ids)))
+        for session_id in ids:
+            self._snapshots.pop(session_id, None)
+        return len(ids)
+
     def _upsert_turns(self) -> Any:
         """INSERT ... ON CONFLICT (session_id, idx) DO UPDATE, for this dialect."""
         from sqlalchemy.dialects import postgresql, sqlite

@@ -1,4 +1,4 @@
-"""The ``grant-interviewer`` command line: chat, simulate, export, kb, sessions.
+"""The ``grant-interviewer`` command line: chat, simulate, export, kb, sessions, bot.
 
 Only typer, rich and the settings are imported at module level; every command imports what it
 needs when it runs, so ``grant-interviewer --help`` stays fast. Every command starts with
@@ -236,6 +236,38 @@ async def _sessions(settings: Any, limit: int) -> list[tuple[object, ...]]:
         )
         for s in states
     ]
+
+
+@app.command()
+def bot(
+    webhook: Annotated[
+        str | None,
+        typer.Option("--webhook", help="Public HTTPS URL Telegram posts updates to (webhook "
+                     "mode); default: long polling."),
+    ] = None,
+    listen: Annotated[
+        str, typer.Option("--listen", help="HOST:PORT the webhook server listens on.")
+    ] = "127.0.0.1:8080",
+) -> None:
+    """Run the Telegram bot (long polling, or a webhook with --webhook URL --listen HOST:PORT)."""
+    from grant_interviewer.errors import GrantInterviewerError
+
+    settings = cli_settings()
+    if webhook is not None:
+        from grant_interviewer.interfaces.cli.bot import check_webhook_options
+
+        problem = check_webhook_options(webhook, listen)
+        if problem:
+            _fail(problem)
+    from grant_interviewer.interfaces.cli.bot import run_bot
+
+    try:
+        code = asyncio.run(run_bot(settings, webhook=webhook, listen=listen))
+    except GrantInterviewerError as exc:
+        _fail(exc, code=1)
+    except KeyboardInterrupt:
+        code = 130
+    raise typer.Exit(code)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -268,8 +268,13 @@ async def build_telegram(settings: Settings, *, app: App | None = None) -> Teleg
     redactor = TokenRedactor(token)
     redactor.install()
     storage, isolation = await _telegram_storage(settings)
-    if app is None:
-        app = await build_app(settings)
+    try:
+        if app is None:
+            app = await build_app(settings)
+    except BaseException:
+        await storage.close()
+        redactor.uninstall()
+        raise
     channel = Channel(
         app.service, ChannelConfig(default_lang=settings.lang, admin_chat_id=settings.admin_chat_id)
     )

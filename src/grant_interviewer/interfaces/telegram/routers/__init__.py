@@ -17,10 +17,10 @@ from grant_interviewer.interfaces.telegram.routers import (
 def all_routers() -> list[Router]:
     """Guards first (groups, edits, forwards), then start, commands, callbacks, text, media."""
     return [
-        guards.router,
-        start.router,
-        commands.router,
-        callbacks.router,
-        answers.router,
-        media.router,
+        guards.router(),
+        start.router(),
+        commands.router(),
+        callbacks.router(),
+        answers.router(),
+        media.router(),
     ]

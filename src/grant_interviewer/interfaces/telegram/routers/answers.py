@@ -13,10 +13,8 @@ from aiogram.types import Message
 
 from grant_interviewer.interfaces.telegram.channel import Channel
 
-router = Router(name="answers")
 
 
-@router.message(F.text)
 async def answer(message: Message, bot: Bot, channel: Channel, state: FSMContext) -> None:
     """An answer or a service command."""
     if message.from_user is None or message.text is None:
@@ -25,3 +23,10 @@ async def answer(message: Message, bot: Bot, channel: Channel, state: FSMContext
         bot, message.chat.id, message.from_user.id, message.text, state,
         sent_at=message.date, message_id=message.message_id,
     )
+
+
+def router() -> Router:
+    """A new router with this module's handlers (a router joins one dispatcher only)."""
+    r = Router(name="answers")
+    r.message.register(answer, F.text)
+    return r

@@ -19,7 +19,6 @@ from grant_interviewer.interfaces.telegram.formatting import escape
 from grant_interviewer.interfaces.telegram.keyboards import ACTION_PREFIX, DELETE_PREFIX
 from grant_interviewer.interfaces.telegram.texts import text
 
-router = Router(name="callbacks")
 logger = logging.getLogger(__name__)
 
 
@@ -34,7 +33,6 @@ async def _drop_buttons(message: Message, body: str | None = None) -> None:
         logger.debug("could not edit message %s: %s", message.message_id, exc)
 
 
-@router.callback_query(F.data.startswith(ACTION_PREFIX))
 async def action(callback: CallbackQuery, bot: Bot, channel: Channel, state: FSMContext) -> None:
     """Perform the action's command as the person's own message."""
     await callback.answer()
@@ -46,7 +44,6 @@ async def action(callback: CallbackQuery, bot: Bot, channel: Channel, state: FSM
     await channel.turn(bot, message.chat.id, callback.from_user.id, command, state)
 
 
-@router.callback_query(F.data.startswith(DELETE_PREFIX))
 async def delete(callback: CallbackQuery, bot: Bot, channel: Channel, state: FSMContext) -> None:
     """``delete:yes`` deletes the person's sessions and answers; ``delete:no`` keeps them."""
     message = callback.message
@@ -67,8 +64,16 @@ async def delete(callback: CallbackQuery, bot: Bot, channel: Channel, state: FSM
     logger.info("user %s deleted their data (%d sessions)", user_key(callback.from_user.id), count)
 
 
-@router.callback_query()
 async def stale(callback: CallbackQuery, channel: Channel, state: FSMContext) -> None:
     """A button this version does not know (an old message)."""
     lang = await channel.lang(state, language_code(callback.from_user))
     await callback.answer(text(lang, "stale_button"))
+
+
+def router() -> Router:
+    """A new router with this module's handlers (a router joins one dispatcher only)."""
+    r = Router(name="callbacks")
+    r.callback_query.register(action, F.data.startswith(ACTION_PREFIX))
+    r.callback_query.register(delete, F.data.startswith(DELETE_PREFIX))
+    r.callback_query.register(stale)
+    return r

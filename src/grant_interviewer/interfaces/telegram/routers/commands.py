@@ -18,10 +18,8 @@ from grant_interviewer.interfaces.telegram.channel import Channel, language_code
 from grant_interviewer.interfaces.telegram.keyboards import delete_keyboard
 from grant_interviewer.interfaces.telegram.texts import text
 
-router = Router(name="commands")
 
 
-@router.message(Command("export"))
 async def export(message: Message, bot: Bot, channel: Channel, state: FSMContext) -> None:
     """The questionnaire so far as .docx and .md documents."""
     lang = await channel.lang(state, language_code(message.from_user))
@@ -36,7 +34,6 @@ async def export(message: Message, bot: Bot, channel: Channel, state: FSMContext
         await channel.send_documents(bot, message.chat.id, user_key(message.from_user.id), lang)
 
 
-@router.message(Command("delete_me"))
 async def delete_me(message: Message, bot: Bot, channel: Channel, state: FSMContext) -> None:
     """Ask before deleting everything the person told us."""
     lang = await channel.lang(state, language_code(message.from_user))
@@ -44,7 +41,6 @@ async def delete_me(message: Message, bot: Bot, channel: Channel, state: FSMCont
                        keyboard=delete_keyboard(lang))
 
 
-@router.message(Command("lang"))
 async def lang(
     message: Message, command: CommandObject, bot: Bot, channel: Channel, state: FSMContext
 ) -> None:
@@ -61,7 +57,6 @@ async def lang(
     await channel.deliver(bot, message.chat.id, reply, state)
 
 
-@router.message(Command("help"))
 async def help_(message: Message, bot: Bot, channel: Channel, state: FSMContext) -> None:
     """The service's help with the commands only Telegram has, before the pending question."""
     if message.from_user is None:
@@ -79,3 +74,13 @@ async def help_(message: Message, bot: Bot, channel: Channel, state: FSMContext)
     else:
         body = f"{reply.text}\n\n{extra}"
     await channel.deliver(bot, message.chat.id, dataclasses.replace(reply, text=body), state)
+
+
+def router() -> Router:
+    """A new router with this module's handlers (a router joins one dispatcher only)."""
+    r = Router(name="commands")
+    r.message.register(export, Command("export"))
+    r.message.register(delete_me, Command("delete_me"))
+    r.message.register(lang, Command("lang"))
+    r.message.register(help_, Command("help"))
+    return r

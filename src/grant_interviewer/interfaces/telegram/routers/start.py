@@ -21,18 +21,15 @@ from grant_interviewer.interfaces.telegram.formatting import escape
 from grant_interviewer.interfaces.telegram.keyboards import START_PREFIX, start_keyboard
 from grant_interviewer.interfaces.telegram.texts import text
 
-router = Router(name="start")
 logger = logging.getLogger(__name__)
 
 
-@router.message(CommandStart())
 async def start(message: Message, bot: Bot, channel: Channel, state: FSMContext) -> None:
     """Greet and show the start button."""
     lang = await channel.lang(state, language_code(message.from_user))
     await channel.send(bot, message.chat.id, text(lang, "welcome"), keyboard=start_keyboard(lang))
 
 
-@router.callback_query(F.data.startswith(START_PREFIX))
 async def start_tapped(
     callback: CallbackQuery, bot: Bot, channel: Channel, state: FSMContext
 ) -> None:
@@ -51,3 +48,11 @@ async def start_tapped(
             )
         except TelegramAPIError as exc:
             logger.debug("could not remove the start button: %s", exc)
+
+
+def router() -> Router:
+    """A new router with this module's handlers (a router joins one dispatcher only)."""
+    r = Router(name="start")
+    r.message.register(start, CommandStart())
+    r.callback_query.register(start_tapped, F.data.startswith(START_PREFIX))
+    return r

@@ -76,6 +76,7 @@ class Document:
     filename: str
     data: bytes
     caption: str | None
+    at: float = 0.0
 
 
 @dataclass
@@ -336,7 +337,7 @@ class FakeTelegram:
         if not ref.startswith("attach://") or ref[len("attach://"):] not in files:
             raise BadRequest("Bad Request: document must be uploaded with attach://")
         filename, data = files[ref[len("attach://"):]]
-        self.documents.append(Document(chat_id, filename, data, params.get("caption")))
+        self.documents.append(Document(chat_id, filename, data, params.get("caption"), time.time()))
         return {"message_id": self._message_id(chat_id), "date": int(time.time()),
                 "chat": {"id": chat_id, "type": "private"}, "from": self._bot_user(),
                 "document": {"file_id": f"f{len(self.documents)}", "file_unique_id": "u",

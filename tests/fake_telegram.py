@@ -164,11 +164,12 @@ class FakeTelegram:
 
     def message(self, user: FakeUser, text: str | None = None, *, date: int | None = None,
                 **extra: Any) -> dict[str, Any]:
-        """A message from ``user`` in their private chat (dated a second ahead: a person
-        answers after reading, and Telegram's dates have whole seconds)."""
+        """A message from ``user`` in their private chat, dated two seconds ahead: a person
+        answers after reading the question (Telegram's dates have whole seconds, and the
+        service takes a message dated within a second of the question as written before it)."""
         message: dict[str, Any] = {
             "message_id": self._message_id(user.id),
-            "date": date if date is not None else int(time.time()) + 1,
+            "date": date if date is not None else int(time.time()) + 2,
             "chat": user.chat(),
             "from": user.as_dict(),
         }

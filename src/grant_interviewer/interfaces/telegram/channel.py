@@ -20,7 +20,7 @@ from aiogram import Bot
 from aiogram.enums import ChatAction, ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, InputFile
 
 from grant_interviewer.interfaces.telegram.formatting import escape, split_text
 from grant_interviewer.interfaces.telegram.keyboards import actions_keyboard
@@ -123,7 +123,7 @@ class Channel:
         progress = await self._progress_line(reply, data, state)
         if progress:
             body = f"{body}\n\n{progress}"
-        await self.send(bot, chat_id, body, keyboard=actions_keyboard(getattr(reply, "actions", ())))
+        await self.send(bot, chat_id, body, keyboard=actions_keyboard(reply.actions))
         if reply.kind == "finished" and reply.session_id:
             documents = await self.send_documents(bot, chat_id, reply.session_id, reply.lang)
             await self.notify_operators(bot, reply, chat_id, documents)
@@ -176,18 +176,23 @@ class Channel:
         return True
 
     # ------------------------------------------------------------------ documents
-    async def documents(self, session_or_user: str) -> list[tuple[str, bytes]]:
-        """The questionnaire as (file name, bytes) in every document format."""
+    async def documents(self, session_or_user: str) -> list[InputFile]:
+        """The questionnaire as .docx and .md files, rendered off the event loop."""
         state = await self.service.find(session_or_user)
-        files: list[tuple[str, bytes]] = []
-        for fmt in DOCUMENT_FORMATS:
-            data = await self.service.export(state.session_id, fmt)
-            files.append((f"anketa-{state.session_id[:8]}.{fmt}", data))
+        paths = await self.service.write_exports(state.session_id)
+        files: list[InputFile] = [
+            FSInputFile(path, filename=path.name) for fmt in DOCUMENT_FORMATS
+            for path in paths if path.suffix == f".{fmt}"
+        ]
+        if not files:  # no export folder configured: render in memory
+            for fmt in DOCUMENT_FORMATS:
+                data = await self.service.export(state.session_id, fmt)
+                files.append(BufferedInputFile(data, filename=f"anketa-{state.session_id}.{fmt}"))
         return files
 
     async def send_documents(
         self, bot: Bot, chat_id: int, session_or_user: str, lang: str
-    ) -> list[tuple[str, bytes]]:
+    ) -> list[InputFile]:
         """Send the questionnaire files; a failure is said in words, never raised."""
         try:
             files = await self.documents(session_or_user)
@@ -196,19 +201,16 @@ class Channel:
             await self.send(bot, chat_id, channel_text(lang, "documents_failed"))
             return []
         caption = channel_text(lang, "export_caption")
-        for name, data in files:
+        for document in files:
             try:
-                await bot.send_document(
-                    chat_id=chat_id, document=BufferedInputFile(data, filename=name),
-                    caption=caption,
-                )
+                await bot.send_document(chat_id=chat_id, document=document, caption=caption)
             except TelegramForbiddenError:
                 logger.info("chat %s blocked the bot; documents dropped", chat_id)
                 break
         return files
 
     async def notify_operators(
-        self, bot: Bot, reply: Reply, chat_id: int, files: list[tuple[str, bytes]]
+        self, bot: Bot, reply: Reply, chat_id: int, files: list[InputFile]
     ) -> None:
         """The summary and the files to the operators' chat (when configured); never raises."""
         admin = self.config.admin_chat_id
@@ -218,8 +220,8 @@ class Channel:
             header = channel_text(reply.lang, "admin_finished", session=reply.session_id,
                                   user=chat_id)
             await self.send(bot, admin, f"{header}\n\n{reply.text}")
-            for name, data in files:
-                await bot.send_document(chat_id=admin, document=BufferedInputFile(data, name))
+            for document in files:
+                await bot.send_document(chat_id=admin, document=document)
         except TelegramAPIError as exc:
             logger.warning("could not notify the operators' chat: %s", exc)
 

@@ -1,0 +1,148 @@
+"""Quick split replies, duplicate deliveries, and a bot killed with SIGKILL and started again."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("aiogram")
+
+from fake_telegram import FakeTelegram, FakeUser  # noqa: E402
+from fake_telegram_bot import Harness, bot_env, running_bot  # noqa: E402
+
+from grant_interviewer.domain.model import InterviewState  # noqa: E402
+
+BOT_COMMAND = [sys.executable, "-c",
+               "from grant_interviewer.interfaces.cli.app import main; main()", "bot"]
+
+
+@pytest.fixture
+async def bot(monkeypatch: pytest.MonkeyPatch, isolated_settings: Path) -> Harness:
+    """A bot polling a fresh fake Telegram."""
+    async with running_bot(monkeypatch, isolated_settings) as harness:
+        yield harness  # type: ignore[misc]
+
+
+def _answer_turns(state: InterviewState) -> list[str]:
+    return [t.answer for t in state.turns if t.answer is not None]
+
+
+async def _past_the_name(bot: Harness, user: FakeUser) -> InterviewState:
+    await bot.start(user)
+    await bot.ask(user, "Анна")
+    return await bot.state(user)
+
+
+async def test_three_quick_messages_are_one_answer(bot: Harness) -> None:
+    """Three messages sent before the next question was asked make one answer, in order."""
+    anna = FakeUser(301)
+    state = await _past_the_name(bot, anna)
+    pending = state.pending_turn
+    assert pending is not None
+    asked = pending.asked_at.timestamp()
+    # Dated as Telegram would (whole seconds): the first after reading the question, the two
+    # others in the same second, i.e. before the next question can have been read.
+    sent = math.ceil(asked) + 1
+    while time.time() < math.ceil(asked):  # the next question must be asked after ceil(asked)
+        await asyncio.sleep(math.ceil(asked) - time.time())
+    parts = ["Мы открываем подростковый клуб в Кемерове.",
+             "В нём будут кружки робототехники и медиа.",
+             "И летний лагерь для 120 подростков."]
+    count = len(bot.tg.to(anna.id))
+    for part in parts:
+        await bot.tg.say(anna, part, date=sent)
+    await bot.tg.replies(anna.id, count + 3)
+    state = await bot.state(anna)
+    answered = [t for t in state.turns if t.answer and t.kind != "name"]
+    assert len(answered) == 1, [t.answer for t in answered]
+    text = answered[0].answer or ""
+    assert [text.find(p) for p in parts] == sorted(text.find(p) for p in parts)
+    assert all(p in text for p in parts)
+
+
+async def test_a_redelivered_message_is_not_applied_twice(bot: Harness) -> None:
+    """The same Telegram message delivered again (lost confirmation) changes nothing."""
+    anna = FakeUser(302)
+    await _past_the_name(bot, anna)
+    message = bot.tg.message(anna, "Клуб для подростков в Кемерове, кружки и лагерь.")
+    count = len(bot.tg.to(anna.id))
+    await bot.tg.push({"message": message})
+    await bot.tg.replies(anna.id, count + 1)
+    before = await bot.state(anna)
+    await bot.tg.push({"message": message})
+    again = (await bot.tg.replies(anna.id, count + 2))[count + 1]
+    after = await bot.state(anna)
+    assert _answer_turns(after) == _answer_turns(before)
+    assert after.pending_turn is not None and after.pending_turn.question in again.text
+
+
+async def _wait_polling(tg: FakeTelegram, calls_before: int, proc: subprocess.Popen[bytes]) -> None:
+    def polling() -> bool:
+        assert proc.poll() is None, f"the bot exited: {proc.args}"
+        return any(m == "getUpdates" for m, _ in tg.calls[calls_before:])
+    await tg.wait_for(polling, timeout=120)
+
+
+def _spawn(tg: FakeTelegram, data_dir: Path) -> subprocess.Popen[bytes]:
+    """``grant-interviewer bot`` in a subprocess; its log goes to a file beside the data."""
+    env = {**os.environ, **bot_env(tg.url, data_dir, GRANT_INTERVIEWER_LOG_LEVEL="WARNING")}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / "bot.log").open("ab") as log:
+        return subprocess.Popen(BOT_COMMAND, env=env, stdout=subprocess.DEVNULL, stderr=log)
+
+
+@pytest.mark.slow
+async def test_kill_9_and_restart_continues_at_the_same_question(isolated_settings: Path) -> None:
+    """SIGKILL mid-interview: the new process goes on at the same question, takes the messages
+    sent while it was down, and applies a redelivered one only once."""
+    from grant_interviewer.bootstrap import build_app
+    from grant_interviewer.settings import Settings
+
+    tg = FakeTelegram()
+    await tg.start()
+    anna = FakeUser(303)
+    first = _spawn(tg, isolated_settings)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        await _wait_polling(tg, 0, first)
+        await tg.say(anna, "/start")
+        welcome = (await tg.replies(anna.id, 1, timeout=60))[0]
+        await tg.tap(anna, welcome, "start:ru")
+        await tg.replies(anna.id, 2, timeout=60)
+        await tg.say(anna, "Анна")
+        question = (await tg.replies(anna.id, 3, timeout=60))[2]
+        first.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(first.wait)
+        # While the bot is down: the answer, and a message the old process had taken but not
+        # confirmed (Telegram delivers it again).
+        answer = await tg.say(anna, "Подростковый клуб в Кемерове: кружки, наставники, лагерь.")
+        calls = len(tg.calls)
+        second = _spawn(tg, isolated_settings)
+        await _wait_polling(tg, calls, second)
+        following = (await tg.replies(anna.id, 4, timeout=60))[3]
+        assert following.text != question.text
+        await tg.push({"message": answer["message"]})  # the same message once more
+        repeated = (await tg.replies(anna.id, 5, timeout=60))[4]
+        assert following.text.endswith(repeated.text.split("\n\n")[-1])
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                await asyncio.to_thread(proc.wait, 30)
+        await tg.stop()
+    app = await build_app(Settings(data_dir=isolated_settings), retriever=False)
+    try:
+        state = await app.service.find("tg:303")
+    finally:
+        await app.aclose()
+    answers = [t.answer for t in state.turns if t.answer]
+    assert answers.count("Подростковый клуб в Кемерове: кружки, наставники, лагерь.") == 1
+    assert answers[0] == "Анна" and state.pending_turn is not None

@@ -204,7 +204,7 @@ class FakeTelegram:
     def docs(self, chat_id: int) -> list[Document]:
         return [d for d in self.documents if d.chat_id == chat_id]
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 15.0) -> Any:  # noqa: ASYNC109
         """Wait until ``predicate()`` is truthy (re-checked on every request); returns it."""
         assert self._changed is not None
         async with asyncio.timeout(timeout):
@@ -213,7 +213,7 @@ class FakeTelegram:
                     await self._changed.wait()
         return result
 
-    async def replies(self, chat_id: int, count: int, timeout: float = 15.0) -> list[Sent]:
+    async def replies(self, chat_id: int, count: int, timeout: float = 15.0) -> list[Sent]:  # noqa: ASYNC109
         """Wait until the bot has sent ``count`` messages to ``chat_id`` in all; returns them."""
         messages: list[Sent] = await self.wait_for(
             lambda: (m := self.to(chat_id)) and len(m) >= count and m, timeout)

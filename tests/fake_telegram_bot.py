@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from fake_telegram import TOKEN, FakeTelegram, FakeUser, Sent
-
 from grant_interviewer.domain.model import InterviewState
 from grant_interviewer.interfaces.telegram.setup import TelegramBot
 

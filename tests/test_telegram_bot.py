@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("aiogram")
 
-from fake_telegram import FakeTelegram, FakeUser  # noqa: E402
-from fake_telegram_bot import Harness, running_bot  # noqa: E402
+from fake_telegram import FakeTelegram, FakeUser
+from fake_telegram_bot import Harness, running_bot
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ import pytest
 
 pytest.importorskip("aiogram")
 
-from fake_telegram import FakeUser  # noqa: E402
-from fake_telegram_bot import Harness, running_bot  # noqa: E402
-
-from grant_interviewer.domain.model import SessionStatus  # noqa: E402
-from grant_interviewer.domain.packs import load_pack  # noqa: E402
-from grant_interviewer.simulation import load_persona, next_answer  # noqa: E402
+from fake_telegram import FakeUser
+from fake_telegram_bot import Harness, running_bot
+from grant_interviewer.domain.model import SessionStatus
+from grant_interviewer.domain.packs import load_pack
+from grant_interviewer.simulation import load_persona, next_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_CHAT = -4242

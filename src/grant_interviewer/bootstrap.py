@@ -74,7 +74,6 @@ def model_spec(settings: Settings) -> ModelSpec | None:
     if settings.embedding_backend == "none":
         return None
     from grant_interviewer.adapters.embeddings.manager import ModelSpec
-    from grant_interviewer.interfaces.telegram.setup import TelegramBot
 
     return ModelSpec(
         backend=settings.embedding_backend,

@@ -22,7 +22,9 @@ CALLBACK_LIMIT = 64
 
 def start_keyboard(lang: str) -> InlineKeyboardMarkup:
     """The one-tap "Start interview" button."""
-    button = InlineKeyboardButton(text=text(lang, "start_button"), callback_data=START_PREFIX + lang)
+    button = InlineKeyboardButton(
+        text=text(lang, "start_button"), callback_data=START_PREFIX + lang
+    )
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
@@ -40,7 +42,7 @@ def delete_keyboard(lang: str) -> InlineKeyboardMarkup:
     """Confirm or cancel ``/delete_me``."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [InlineKeyboardButton(text=text(lang, "delete_yes"), callback_data=DELETE_PREFIX + "yes")],
-            [InlineKeyboardButton(text=text(lang, "delete_no"), callback_data=DELETE_PREFIX + "no")],
+            [InlineKeyboardButton(text=text(lang, key), callback_data=DELETE_PREFIX + answer)]
+            for key, answer in (("delete_yes", "yes"), ("delete_no", "no"))
         ]
     )

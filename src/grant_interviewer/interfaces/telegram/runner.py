@@ -22,8 +22,8 @@ import logging
 import signal
 from urllib.parse import urlsplit
 
-from aiohttp import web
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
 
 from grant_interviewer.interfaces.telegram.setup import TelegramBot, register_commands
 

@@ -81,8 +81,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "admin_finished": "Interview {session} finished (user {user}).",
         "stale_button": "This button is no longer valid.",
         "help_extra": (
-            "In Telegram there is also: /export — the questionnaire as files, /lang ru — по-русски, "
-            "/delete_me — delete my data."
+            "In Telegram there is also: /export — the questionnaire as files, "
+            "/lang ru — по-русски, /delete_me — delete my data."
         ),
     },
 }

@@ -14,7 +14,6 @@ from aiogram.types import Message
 from grant_interviewer.interfaces.telegram.channel import Channel
 
 
-
 async def answer(message: Message, bot: Bot, channel: Channel, state: FSMContext) -> None:
     """An answer or a service command."""
     if message.from_user is None or message.text is None:

@@ -19,7 +19,6 @@ from grant_interviewer.interfaces.telegram.keyboards import delete_keyboard
 from grant_interviewer.interfaces.telegram.texts import text
 
 
-
 async def export(message: Message, bot: Bot, channel: Channel, state: FSMContext) -> None:
     """The questionnaire so far as .docx and .md documents."""
     lang = await channel.lang(state, language_code(message.from_user))

@@ -14,7 +14,6 @@ from grant_interviewer.interfaces.telegram.channel import Channel, language_code
 from grant_interviewer.interfaces.telegram.texts import text
 
 
-
 async def _say(message: Message, bot: Bot, channel: Channel, state: FSMContext, key: str) -> None:
     lang = await channel.lang(state, language_code(message.from_user))
     await channel.send(bot, message.chat.id, text(lang, key))

@@ -13,7 +13,6 @@ from grant_interviewer.interfaces.telegram.channel import Channel, language_code
 from grant_interviewer.interfaces.telegram.texts import text
 
 
-
 async def not_text(message: Message, bot: Bot, channel: Channel, state: FSMContext) -> None:
     """Say that only text is understood."""
     lang = await channel.lang(state, language_code(message.from_user))

@@ -22,9 +22,10 @@ import pytest
 
 pytest.importorskip("aiogram")
 
-import aiohttp  # noqa: E402
-from fake_telegram import FakeTelegram, FakeUser  # noqa: E402
-from fake_telegram_bot import bot_env  # noqa: E402
+import aiohttp
+
+from fake_telegram import FakeTelegram, FakeUser
+from fake_telegram_bot import bot_env
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/0"

@@ -7,6 +7,7 @@ interview, the question they stopped at.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiogram import Bot, F, Router
@@ -34,13 +35,14 @@ async def start_tapped(
     callback: CallbackQuery, bot: Bot, channel: Channel, state: FSMContext
 ) -> None:
     """The button: the first (or the pending) question at once."""
-    await callback.answer()
     lang = (callback.data or "")[len(START_PREFIX):]
     if lang not in ("ru", "en"):
         lang = await channel.lang(state, language_code(callback.from_user))
     message = callback.message
     chat_id = message.chat.id if message is not None else callback.from_user.id
-    await channel.begin(bot, chat_id, callback.from_user.id, lang, state)
+    # The button stops spinning while the question is prepared: one round trip less in front.
+    await asyncio.gather(callback.answer(),
+                         channel.begin(bot, chat_id, callback.from_user.id, lang, state))
     if isinstance(message, Message) and message.text:
         try:  # the greeting keeps its words and loses the button (one tap is enough)
             await message.edit_text(

@@ -274,6 +274,23 @@ class TestRepository:
         by_id = await repo.find(old.session_id)
         assert by_id is not None and by_id.status is SessionStatus.ABANDONED
 
+    async def test_delete_user_removes_every_session_and_turn(self, repo: SqlRepository) -> None:
+        """delete_user deletes all of one user's sessions with their turns, and nobody else's."""
+        old = make_state(user_id="carol")
+        old.status = SessionStatus.FINISHED
+        await repo.create(old)
+        await repo.create(make_state(user_id="carol"))
+        other = make_state(user_id="dave")
+        await repo.create(other)
+        assert await repo.delete_user("carol") == 2
+        assert await repo.latest_for_user("carol") is None
+        assert await repo.get(old.session_id) is None
+        assert await repo.get(other.session_id) == other
+        assert await repo.delete_user("carol") == 0
+        fresh = make_state(user_id="carol")  # the user can begin again
+        await repo.create(fresh)
+        assert await repo.active_for_user("carol") == fresh
+
     async def test_list_sessions_newest_first(self, repo: SqlRepository) -> None:
         """list_sessions orders by updated_at, newest first, and honours the limit."""
         ids = []

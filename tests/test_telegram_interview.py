@@ -63,7 +63,7 @@ async def test_a_whole_interview_ends_with_documents_for_applicant_and_operators
     assert 1 <= len(progress) < len(questions) / 2  # now and then, not on every message
 
 
-async def test_status_skip_back_help_restart(bot: Harness) -> None:
+async def test_status_skip_back_help_continue(bot: Harness) -> None:
     """The service's commands work from Telegram as typed commands."""
     anna = FakeUser(202)
     await bot.start(anna)
@@ -78,11 +78,9 @@ async def test_status_skip_back_help_restart(bot: Harness) -> None:
     assert "назад" in back.text.lower()
     helped = await bot.ask(anna, "/help")
     assert "/export" in helped.text and "/delete_me" in helped.text
-    restarted = await bot.ask(anna, "/restart")
-    assert restarted.text
-    states = await bot.tbot.app.repository.list_sessions(limit=10)
-    assert any(s.status == SessionStatus.ABANDONED for s in states) or any(
-        a for a in restarted.buttons)  # confirmed by a button once the service asks
+    continued = await bot.ask(anna, "/continue")
+    pending = (await bot.state(anna)).pending_turn
+    assert pending is not None and pending.question in continued.text
 
 
 async def test_export_sends_docx_and_md_mid_interview(bot: Harness) -> None:
@@ -134,13 +132,39 @@ async def test_lang_switches_the_interview(bot: Harness) -> None:
     assert "/help" in status.text  # the service's words are English now
 
 
-async def test_finish_early_gives_documents(bot: Harness) -> None:
-    """/finish (confirmed when the service asks) ends the interview and sends the files."""
+async def test_finish_confirm_and_continue_buttons(bot: Harness) -> None:
+    """/finish with required topics missing asks with buttons; "finish" ends it and sends the
+    files; the finished message's "continue" button reopens the interview."""
     anna = FakeUser(207)
     await bot.start(anna)
     await bot.ask(anna, "Анна")
     reply = await bot.ask(anna, "/finish")
-    if reply.buttons:  # required topics missing: the service asks to confirm
-        await bot.tg.tap(anna, reply, "do:/finish confirm")
+    commands = [b["callback_data"] for row in reply.buttons for b in row]
+    assert commands == ["do:/finish confirm", "do:/continue"]
+    count = len(bot.tg.to(anna.id))
+    await bot.tg.tap(anna, reply, "do:/finish confirm")
+    finished = (await bot.tg.replies(anna.id, count + 1))[count]
     await bot.tg.wait_for(lambda: len(bot.tg.docs(anna.id)) >= 2)
     assert (await bot.state(anna)).status == SessionStatus.FINISHED
+    assert reply.buttons == []  # the tapped confirmation lost its buttons
+    count = len(bot.tg.to(anna.id))
+    await bot.tg.tap(anna, finished, "do:/continue")
+    reopened = (await bot.tg.replies(anna.id, count + 1))[count]
+    state = await bot.state(anna)
+    assert state.status == SessionStatus.ACTIVE and state.pending_turn is not None
+    assert state.pending_turn.question in reopened.text
+
+
+async def test_restart_is_confirmed_with_a_button(bot: Harness) -> None:
+    """/restart with answers asks first; the confirm button starts a new interview."""
+    anna = FakeUser(208)
+    await bot.start(anna)
+    await bot.ask(anna, "Анна")
+    await bot.ask(anna, "Подростковый клуб в Кемерове.")
+    reply = await bot.ask(anna, "/restart")
+    assert "do:/restart confirm" in [b["callback_data"] for row in reply.buttons for b in row]
+    first = (await bot.state(anna)).session_id
+    count = len(bot.tg.to(anna.id))
+    await bot.tg.tap(anna, reply, "do:/restart confirm")
+    await bot.tg.replies(anna.id, count + 1)
+    assert (await bot.state(anna)).session_id != first

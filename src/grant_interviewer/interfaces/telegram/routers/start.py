@@ -41,7 +41,10 @@ async def start_tapped(
     message = callback.message
     chat_id = message.chat.id if message is not None else callback.from_user.id
     # The button stops spinning while the question is prepared: one round trip less in front.
-    await asyncio.gather(callback.answer(),
+    async def stop_spinning() -> None:
+        await callback.answer()
+
+    await asyncio.gather(stop_spinning(),
                          channel.begin(bot, chat_id, callback.from_user.id, lang, state))
     if isinstance(message, Message) and message.text:
         try:  # the greeting keeps its words and loses the button (one tap is enough)

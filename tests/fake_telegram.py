@@ -145,7 +145,7 @@ class FakeTelegram:
 
     @property
     def flooded(self) -> list[tuple[str, float]]:
-        """(method, time) of every 429 answered."""
+        """(method, wall-clock time) of every 429 answered."""
         return self._flooded
 
     def _message_id(self, chat_id: int) -> int:
@@ -232,7 +232,7 @@ class FakeTelegram:
         floods = self._floods.get(method)
         if floods:
             retry_after = floods.pop(0)
-            self._flooded.append((method, time.monotonic()))
+            self._flooded.append((method, time.time()))
             return web.json_response({
                 "ok": False, "error_code": 429,
                 "description": f"Too Many Requests: retry after {retry_after}",

@@ -159,8 +159,7 @@ async def test_flood_control_is_honoured(bot: Harness) -> None:
     reply = (await bot.tg.replies(anna.id, count + 1))[count]
     (method, flooded_at), = bot.tg.flooded
     assert method == "sendMessage"
-    assert reply.at - (flooded_at - __import__("time").monotonic() + __import__("time").time()) \
-        >= 0.9
+    assert reply.at - flooded_at >= 0.9  # sent again only after retry_after (1 s)
     assert "/export" in reply.text  # the Telegram commands are added to the service's help
 
 

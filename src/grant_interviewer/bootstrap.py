@@ -289,7 +289,7 @@ async def _telegram_storage(settings: Settings) -> tuple[Any, Any]:
 
     from grant_interviewer.interfaces.telegram.isolation import LocalIsolation, OrderedIsolation
 
-    if settings.redis_url is None:
+    if not settings.redis_url:
         return MemoryStorage(), LocalIsolation()
     try:
         from aiogram.fsm.storage.base import DefaultKeyBuilder
@@ -297,7 +297,7 @@ async def _telegram_storage(settings: Settings) -> tuple[Any, Any]:
         from redis.exceptions import RedisError
     except ImportError as exc:
         raise MissingExtraError(exc.name or "redis", "telegram") from None
-    url = settings.redis_url.get_secret_value()
+    url = settings.redis_url
     try:
         storage = RedisStorage.from_url(
             url, key_builder=DefaultKeyBuilder(prefix=settings.redis_prefix, with_bot_id=True)

@@ -130,7 +130,9 @@ class Settings(BaseSettings):
     gigachat_auth_url: str | None = Field(default=None, description="GigaChat OAuth URL; "
                                           "default: the gigachat SDK's.")
     redis_url: str | None = Field(default=None, description="Redis URL; when set, the LLM "
-                                  "concurrency limit is shared by every process using it.")
+                                  "concurrency limit, and the Telegram bot's state and per-user "
+                                  "locks, are shared by every process using it. May hold a "
+                                  "password: never logged.")
 
     # --- Telegram -------------------------------------------------------------------------
     telegram_bot_token: SecretStr | None = Field(default=None, description="Bot token "
@@ -142,9 +144,6 @@ class Settings(BaseSettings):
                                                       "default: derived from the bot token.")
     admin_chat_id: int | None = Field(default=None, description="Operators' chat: gets the "
                                       "summary and the files of every finished interview.")
-    redis_url: SecretStr | None = Field(default=None, description="Redis URL for the bot's "
-                                        "state and per-user locks (several webhook processes); "
-                                        "default: in memory (one process).")
     redis_prefix: str = Field(default="grant-interviewer", min_length=1, description="Prefix "
                               "of the bot's Redis keys (one per deployment sharing a Redis).")
 

@@ -73,8 +73,12 @@ def _confirmations(state: InterviewState, slots: dict[str, Any]) -> dict[str, bo
             found[turn.reference_point] = False
             for slot in owned:
                 slots.pop(slot, None)
-        else:
-            found[turn.reference_point] = True  # a title of its own: read as the answer
+        elif turn.facts is not None and (turn.facts.title or turn.facts.places
+                                         or not turn.facts.answer_class.is_content):
+            # a value of its own (read as the answer), or "не знаю" / "потом" (the value read
+            # in passing stands: asking again would nag)
+            found[turn.reference_point] = True
+        # content about something else leaves the value unconfirmed: asked again later
     return found
 
 

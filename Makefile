@@ -42,6 +42,8 @@ bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) bench/load.py
 	HF_HUB_OFFLINE=1 $(PY) bench/startup.py
 	HF_HUB_OFFLINE=1 $(PY) bench/cold_start.py
+	HF_HUB_OFFLINE=1 $(PY) bench/understanding.py
+	HF_HUB_OFFLINE=1 $(PY) bench/understanding.py --holdout
 
 # A few minutes: fewer interviews, the short load run, the thread plans and query quality.
 bench-quick: $(STAMP)

@@ -40,9 +40,14 @@ class RecordingRetriever:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str, str]] = []
+        self.interview = 0
+        self.interviews: list[int] = []
 
     def start(self) -> None:
         """Nothing to load."""
+
+    def prepare_answer(self, answer: str) -> None:
+        """Nothing to prepare."""
 
     async def retrieve(self, query: str, *, lang: str, reference_point: str | None,
                        wait: float, answer: str = "") -> Any:
@@ -50,6 +55,7 @@ class RecordingRetriever:
         from grant_interviewer.ports import RetrievalResult
 
         self.calls.append((query, answer, lang, reference_point or ""))
+        self.interviews.append(self.interview)
         return RetrievalResult()
 
     def status(self) -> dict[str, Any]:
@@ -57,8 +63,9 @@ class RecordingRetriever:
         return {"knowledge_base_ready": True}
 
 
-async def real_queries() -> list[tuple[str, str, str, str]]:
-    """The (topic, whole last answer, lang, rp) of every question of the shipped personas."""
+async def real_queries() -> list[tuple[str, str, str, str, str]]:
+    """The (topic, whole last answer, lang, rp, the answer before it) of every question of the
+    shipped personas (the answer before is "" for the first question after an answer)."""
     from grant_interviewer import service as service_module
     from grant_interviewer.bootstrap import build_app
     from grant_interviewer.domain.packs import load_pack
@@ -76,12 +83,22 @@ async def real_queries() -> list[tuple[str, str, str, str]]:
                 for i, path in enumerate(sorted(PERSONAS.glob("*.yaml"))):
                     lang = load_persona(path).lang
                     persona = load_persona(path, known_ids=load_pack(lang).ids)
+                    recorder.interview = i
                     await simulate(app.service, persona, user_id=f"q-{i}")
             finally:
                 await app.aclose()
     finally:
         service_module.QUERY_ANSWER_CHARS = saved
-    return [call for call in recorder.calls if call[1]]
+    queries: list[tuple[str, str, str, str, str]] = []
+    before: dict[int, list[str]] = {}
+    for call, interview in zip(recorder.calls, recorder.interviews, strict=True):
+        seen = before.setdefault(interview, [])
+        if call[1]:
+            earlier = [a for a in seen if a != call[1]]
+            queries.append((*call, earlier[-1] if earlier else ""))
+            if not seen or seen[-1] != call[1]:
+                seen.append(call[1])
+    return queries
 
 
 class Index:
@@ -145,8 +162,18 @@ async def compare(embedder: Any) -> list[str]:
         texts = [f"{t} {p}" for (t, *_), p in zip(queries, parts, strict=True)]
         vectors, ms = await timed(texts)
         variants[f"concat, answer {limit} sentences"] = (vectors, ms, [len(x) for x in texts])
-    reference = [index.search(v, lang, rp) for v, (_, _, lang, rp) in zip(full, queries,
-                                                                           strict=True)]
+    # The answer before the last one: its vector can be made while the person reads the
+    # question and writes, so using it costs the turn no encode (topic ⊕ previous answer).
+    previous = [answer_excerpt(p, 120) for *_, p in queries]
+    with_previous = [v for v in (await timed([p for p in previous if p]))[0]]
+    previous_vectors = iter(with_previous)
+    made: list[list[float]] = []
+    for (t, *_), p in zip(queries, previous, strict=True):
+        made.append(combine(topic_vectors[t], next(previous_vectors), len(t), len(p))
+                    if p else topic_vectors[t])
+    variants["topic ⊕ previous answer 120"] = (made, 0.0, [0 for _ in queries])
+    reference = [index.search(v, lang, rp) for v, (_, _, lang, rp, _) in zip(full, queries,
+                                                                              strict=True)]
     personas = len(list(PERSONAS.glob("*.yaml")))
     rows = [f"{len(queries)} real queries ({personas} personas, every question after an answer); "
             "answer "
@@ -159,8 +186,8 @@ async def compare(embedder: Any) -> list[str]:
             f"{statistics.median(len(t) + len(a) + 1 for t, a, *_ in queries):17.0f} "
             f"{full_ms:18.1f}"]
     for name, (vectors, ms, chars) in variants.items():
-        got = [index.search(v, lang, rp) for v, (_, _, lang, rp) in zip(vectors, queries,
-                                                                         strict=True)]
+        got = [index.search(v, lang, rp) for v, (_, _, lang, rp, _) in zip(vectors, queries,
+                                                                            strict=True)]
         rows.append(_row(name, got, reference, ms, chars))
     return rows
 

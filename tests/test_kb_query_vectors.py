@@ -93,3 +93,49 @@ def test_answer_excerpt_keeps_whole_sentences_within_the_limit() -> None:
                                             "компьютерной грамотности")
     assert answer_excerpt("  короткий   ответ ", 120) == "короткий ответ"
     assert len(answer_excerpt("слово " * 100, 50)) <= 50
+
+
+async def test_an_answer_prepared_on_arrival_is_encoded_once_and_taken_by_its_retrieval() -> None:
+    """prepare_answer starts the encode at once; the question's vector takes it (no second
+    encode), and a topic with a shipped vector is not encoded at all."""
+    embedder = CountingEmbedder()
+    embedder.held = {"ответ про бюджет"}
+    vectors = QueryVectors(answer_budget=10.0)
+    vectors.ship(embedder.model_id, {"Бюджет проекта": fake_vector("shipped", DIM)})
+    vectors.prepare_answer(embedder, "ответ про бюджет")
+    vectors.prepare_answer(embedder, "ответ про бюджет")  # idempotent
+    await asyncio.sleep(0)
+    assert embedder.queries == ["ответ про бюджет"]  # started before any retrieval asked
+    pending = asyncio.ensure_future(vectors.vector(embedder, "Бюджет проекта",
+                                                   "ответ про бюджет"))
+    await asyncio.sleep(0)
+    assert not pending.done()
+    embedder.release.set()
+    got = await pending
+    assert got == combine(fake_vector("shipped", DIM), fake_vector("ответ про бюджет", DIM),
+                          len("Бюджет проекта"), len("ответ про бюджет"))
+    assert embedder.queries == ["ответ про бюджет"]
+    assert vectors.early_answers == {"started": 1, "taken": 1}
+
+
+async def test_early_answers_nobody_takes_are_bounded_and_cancelled() -> None:
+    """Encodes started for answers whose retrieval never came are dropped (cancelled) once
+    more than EARLY_ANSWER_SLOTS wait."""
+    from grant_interviewer.adapters.knowledge.query_vectors import EARLY_ANSWER_SLOTS
+
+    embedder = CountingEmbedder()
+    embedder.held = {f"a{i}" for i in range(EARLY_ANSWER_SLOTS + 3)}
+    vectors = QueryVectors(answer_budget=0.0)
+    for i in range(EARLY_ANSWER_SLOTS + 3):
+        vectors.prepare_answer(embedder, f"a{i}")
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert vectors.early_answers["dropped"] == 3
+    dropped = {"a0", "a1", "a2"}
+    # never encoded: cancelled before the encoder took them, or while waiting in it
+    assert dropped & set(embedder.queries) <= set(embedder.cancelled)
+    assert len(embedder.queries) == EARLY_ANSWER_SLOTS
+    embedder.release.set()
+    got = await vectors.vector(embedder, "", f"a{EARLY_ANSWER_SLOTS + 2}")
+    assert got == fake_vector(f"a{EARLY_ANSWER_SLOTS + 2}", DIM)
+    assert vectors.early_answers["taken"] == 1

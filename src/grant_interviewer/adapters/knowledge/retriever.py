@@ -146,6 +146,8 @@ class KnowledgeRetriever:
                         logger.info("knowledge base: %d shipped chunks ingested in %.0f ms",
                                     report.added, (time.perf_counter() - started) * 1000)
             info = await store.info()
+            self._vectors.ship(embedder.model_id,
+                               dict(precomputed.load_queries(embedder.model_id, embedder.dim)))
         except Exception as exc:
             self._last_error = f"{type(exc).__name__}: {exc}"
             raise
@@ -208,6 +210,18 @@ class KnowledgeRetriever:
             await store.close()
 
     # --- retrieval -------------------------------------------------------------------------------
+
+    def prepare_answer(self, answer: str) -> None:
+        """Start embedding ``answer`` now, while the turn goes on; a later ``retrieve`` with the
+        same ``answer`` takes the vector (see :class:`QueryVectors`). No-op until the model is
+        loaded; never raises."""
+        embedder = self._manager.embedder
+        if embedder is None or not answer:
+            return
+        try:
+            self._vectors.prepare_answer(embedder, answer)
+        except RuntimeError:  # no running event loop: the retrieval embeds it itself
+            return
 
     async def retrieve(self, query: str, *, lang: str, reference_point: str | None,
                        wait: float, answer: str = "") -> RetrievalResult:
@@ -284,6 +298,7 @@ class KnowledgeRetriever:
                 "dim": info.dim, **info.extra},
             "last_error": self._last_error,
             "query_paths": self.query_paths,
+            "early_answer_vectors": dict(self._vectors.early_answers),
         }
 
 

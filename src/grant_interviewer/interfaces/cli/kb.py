@@ -240,7 +240,11 @@ def precompute(
 
 async def _precompute(settings: Settings, output: Path | None) -> None:
     from grant_interviewer.adapters.knowledge import precomputed
-    from grant_interviewer.adapters.knowledge.ingest import shipped_chunks, shipped_fingerprint
+    from grant_interviewer.adapters.knowledge.ingest import (
+        shipped_chunks,
+        shipped_fingerprint,
+        shipped_topic_texts,
+    )
 
     embedder = await _embedder(_manager(settings))
     shipped = shipped_chunks()
@@ -252,10 +256,14 @@ async def _precompute(settings: Settings, output: Path | None) -> None:
             embedded = await embedder.embed_passages([chunk.embedding_text for chunk in batch])
             vectors.update((chunk.content_hash, vector)
                            for chunk, vector in zip(batch, embedded, strict=True))
+    topics = shipped_topic_texts()
+    with console.status(f"Embedding {len(topics)} topic queries…"):
+        queries = dict(zip(topics, await embedder.embed_queries(topics), strict=True))
     folder = output or precomputed.source_path()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / precomputed.file_name(embedder.model_id)
     target.write_text(precomputed.dump(embedder.model_id, embedder.dim, vectors,
-                                       shipped_fingerprint(shipped)), encoding="utf-8")
-    console.print(Text(f"Wrote {len(vectors)} vectors ({embedder.model_id}, {embedder.dim}-d) "
-                       f"to {target}."))
+                                       shipped_fingerprint(shipped), queries),
+                      encoding="utf-8")
+    console.print(Text(f"Wrote {len(vectors)} passage and {len(queries)} topic vectors "
+                       f"({embedder.model_id}, {embedder.dim}-d) to {target}."))

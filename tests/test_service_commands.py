@@ -324,3 +324,34 @@ async def test_a_message_sent_before_the_question_was_shown_extends_the_previous
     assert late.kind == "question"
     answered = (await app.service.find("q1")).turns[2]
     assert answered.answer == "Ответ на новый вопрос." and first.kind == "question"
+
+
+async def test_a_confirmation_answered_with_another_topic_keeps_the_guess_and_moves_on(
+        app: App) -> None:
+    """"Бюджет 120 000 рублей" to "Название — «Тёплый дом», верно?" is the budget: the title
+    stays «Тёплый дом» (unconfirmed), the interview moves on instead of re-asking the title at
+    once, and the confirmation comes back later."""
+    await _past_name(app, "c1")
+    asked = await app.service.handle(
+        "c1", "Проект «Тёплый дом» — клуб для одиноких пожилых людей в Арзамасе.\n"
+              "Два раза в неделю занятия: компьютерная грамотность, хор, прогулки.\n"
+              "Участников 60 человек, волонтёров 12.")
+    assert asked.reference_point == "project_title" and "«Тёплый дом»" in str(asked.question)
+    after = await app.service.handle("c1", "Бюджет 120 000 рублей")
+    assert after.reference_point != "project_title"
+    state = await app.service.find("c1")
+    assert state.slots["project_title"] == "Тёплый дом"
+    assert state.slots["total_cost"]["amount"] == 120000
+    assert state.topics["project_title"].missing == ["confirm"]
+    reply = after
+    for _ in range(40):  # the person knows nothing else; the confirmation is asked again
+        if reply.reference_point == "project_title":
+            break
+        if reply.question is None:
+            reply = await app.service.handle("c1", "/continue")
+            continue
+        reply = await app.service.handle("c1", "не знаю")
+    assert reply.reference_point == "project_title" and "«Тёплый дом»" in str(reply.question)
+    await app.service.handle("c1", "да")
+    state = await app.service.find("c1")
+    assert state.topics["project_title"].status == TopicStatus.COMPLETE

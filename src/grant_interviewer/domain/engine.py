@@ -190,7 +190,10 @@ class InterviewEngine:
             rp = self.pack.point(last.reference_point)
             topic = state.topics[rp.id]
             weak = topic.status != TopicStatus.COMPLETE and (
-                topic.status == TopicStatus.PARTIAL or topic.last_class in _FOLLOW_UP_CLASSES)
+                topic.status == TopicStatus.PARTIAL or topic.last_class in _FOLLOW_UP_CLASSES
+            ) and topic.missing != ["confirm"]
+            # a confirmation answered with something else ("бюджет 120 000" to "Название —
+            # «Тёплый дом», верно?"): the person moved on; the guess is confirmed at the end
             if (
                 weak
                 and topic.followups < min(rp.followup_budget, 2)

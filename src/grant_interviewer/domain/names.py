@@ -124,4 +124,6 @@ def counted(number: int, noun: str) -> str:
         return ""
     base = nouns[0].inflect({"nomn", "sing"}) or nouns[0].inflect({"nomn"}) or nouns[0]
     agreed = base.make_agree_with_number(number)
+    if agreed is not None and base.normal_form == "человек" and "plur" in agreed.tag:
+        return f"{number} человек"  # counted people: "60 человек", never pymorphy's "60 людей"
     return f"{number} {agreed.word}" if agreed is not None else ""

@@ -159,7 +159,12 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
     has_cues = any(cue_topics.values())
     answer_class, confidence = classify(text, has_facts=has_facts, unknown_words=unknown,
                                         words=len(word_tokens), has_cues=has_cues)
-    if answer_class.is_content and asked == "project_title" and title is None:
+    if answer_class.is_content and asked == "project_title" and title is None and not (
+            money or shares or periods
+            or (len(word_tokens) > 4 and _other_topics(cue_topics))):
+        # a bare line answers "what is it called?" unless it says something else: "бюджет
+        # 120 000 рублей" to "Название — «Тёплый дом», верно?" is the budget, not a new title
+        # (a short line naming another topic's cue can still be a title: "Точка роста")
         title = _bare_title(text)
     if answer_class == AnswerClass.CORRECTION and len(titles) > 1:
         title = titles[-1]  # "«особое детство» ой нет, «солнечный круг»"
@@ -290,6 +295,14 @@ def _corrected_counts(counts: tuple[Count, ...]) -> tuple[Count, ...]:
         return counts
     corrected = counts[-1]
     return (Count(**{**corrected.__dict__, "main": True}),)
+
+
+def _other_topics(cue_topics: dict[int, list[str]]) -> set[str]:
+    """Topics the answer's cue words name besides the title (and the project's essence)."""
+    named: set[str] = set()
+    for found in cue_topics.values():
+        named.update(found)
+    return named - {"project_title", "project_essence"}
 
 
 def _bare_title(text: str) -> str | None:

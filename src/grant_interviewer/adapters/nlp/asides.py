@@ -129,6 +129,7 @@ class AsideWeights:
     core: int  # words of the aside classes (circumstances, complaints)
     aside: float  # core words, the grant process in a complaint, leaning words, "I"
     project: float  # anchors: the project, activities, people, the pack's cues, "we" plans
+    #                 (the cues are counted only until the project outweighs the aside)
 
     @property
     def is_aside(self) -> bool:
@@ -173,6 +174,8 @@ def weigh(sentences: list[Sentence], cues: TopicCues) -> AsideWeights:
             project += 1.0
     kept = {id(t) for i, t in enumerate(tokens) if i not in taken}
     for sentence in sentences:
+        if project >= aside:
+            break  # decided: a long paste is not matched against the cues a second time
         rest = tuple(t for t in sentence.tokens if id(t) in kept or not t.text[:1].isalpha())
         project += len(cues.topics_of(replace(sentence, tokens=rest)))
     return AsideWeights(core=len(core), aside=aside, project=project)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from grant_interviewer.adapters.nlp import asides
 from grant_interviewer.adapters.nlp import lexicon_data as words
 from grant_interviewer.adapters.nlp.classify import classify
 from grant_interviewer.adapters.nlp.lexicon import Lexicon
@@ -156,9 +157,9 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
     word_tokens = [t for s in sentences for t in s.tokens if t.text.isalpha()]
     unknown = sum(1 for t in word_tokens if not _known(t.text, lexicon))
     cue_topics = _with_list_headings(sentences, {s.index: cues.topics_of(s) for s in sentences})
-    has_cues = any(cue_topics.values())
+    aside = not has_facts and asides.weigh(sentences, cues).is_aside
     answer_class, confidence = classify(text, has_facts=has_facts, unknown_words=unknown,
-                                        words=len(word_tokens), has_cues=has_cues)
+                                        words=len(word_tokens), aside=aside)
     if answer_class.is_content and asked == "project_title" and title is None and not (
             money or shares or periods
             or (len(word_tokens) > 4 and _other_topics(cue_topics))):

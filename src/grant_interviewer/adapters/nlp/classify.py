@@ -82,16 +82,6 @@ _CORRECTION = re.compile(
     r"имела? в виду|\bi mean\b|correction|\bsorry,|\bactually\b|\bnot \d+ but\b",
     re.IGNORECASE,
 )
-_OFF_TOPIC = re.compile(
-    r"погод|дожд|\bбот\b|живой человек|живого|мой сын|моя дочь|мой муж|моя мама|я очень|"
-    r"меня (?:всегда )?хвал|грамот|бюрократ|надоел|несправедлив|не читают|раньше было лучше|"
-    r"никто ничего|времени (?:совсем )?нет|кстати|weather|are you a (?:bot|robot|human)|"
-    r"paperwork|exhausting|nobody explains|my son|my daughter|i am very|praise|"
-    r"\bвчера\b|на прошлой неделе|\bкот\b|\bкошк|собак|заболел|простите|господи|ерунд|"
-    r"отказывают|никто не помог|депутат|дороги|by the way|last week|yesterday|flooded|"
-    r"\bsorry\b|chaotic",
-    re.IGNORECASE,
-)
 _SQLISH = re.compile(r"(?:drop|delete|insert|select|update|union)\b.*(?:table|from|into|set)\b|"
                      r"--|;\s*$|<script|\{\{|\$\{", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
@@ -105,8 +95,9 @@ def normalise(text: str) -> str:
 
 
 def classify(text: str, *, has_facts: bool, unknown_words: int, words: int,
-             has_cues: bool = True) -> tuple[AnswerClass, float]:
-    """The class of an answer and how sure the rules are."""
+             aside: bool = False) -> tuple[AnswerClass, float]:
+    """The class of an answer and how sure the rules are; ``aside``: the words read as an
+    off-topic remark (:func:`grant_interviewer.adapters.nlp.asides.weigh`)."""
     from rapidfuzz import fuzz, process
 
     plain = normalise(text).rstrip("?").strip()
@@ -138,7 +129,7 @@ def classify(text: str, *, has_facts: bool, unknown_words: int, words: int,
         return AnswerClass.DEFERRAL, 0.75
     if words <= 25 and _REFERS_BACK.search(text):
         return AnswerClass.REFERS_BACK, 0.8
-    if not has_cues and _OFF_TOPIC.search(text):
+    if aside:
         return AnswerClass.OFF_TOPIC, 0.6
     if words <= 15 and text.strip().endswith("?") and _QUESTION_BACK.search(plain):
         return AnswerClass.QUESTION_BACK, 0.8

@@ -171,6 +171,11 @@ def scan(tokens: tuple[Token, ...], *, lang: str = "ru") -> list[Quantity]:
                 value = number * _POWERS[text]
                 last = after
                 multiplied = inverted = True
+        # "350 т.р.", "200 т. руб": a lone "т" (pymorphy reads "так") before a ruble unit
+        if not multiplied and _thousand_rubles_at(tokens, last + 1):
+            value *= 1e3
+            last += 2 if last + 2 < n and tokens[last + 2].text == "." else 1
+            multiplied = True
         # a multiplier after the number: "240 тысяч", "1,5 млн", "150 тыс."
         if not multiplied and last + 1 < n and tokens[last + 1].lemma in MULTIPLIERS:
             value *= MULTIPLIERS[tokens[last + 1].lemma]
@@ -229,6 +234,19 @@ def scan(tokens: tuple[Token, ...], *, lang: str = "ru") -> list[Quantity]:
         i = last + 1
     _apply_ranges(tokens, out)
     return _join_compounds(out)
+
+
+_RUBLE_ABBREVIATIONS = frozenset({"р", "руб", "рублей", "рубля", "рубль"})
+
+
+def _thousand_rubles_at(tokens: tuple[Token, ...], index: int) -> bool:
+    """Whether ``tokens[index]`` is the "т" of "т.р." / "т. руб" (thousand rubles)."""
+    if index >= len(tokens) or tokens[index].lower != "т":
+        return False
+    after = index + 1
+    if after < len(tokens) and tokens[after].text == ".":
+        after += 1
+    return after < len(tokens) and tokens[after].lower.rstrip(".") in _RUBLE_ABBREVIATIONS
 
 
 def _join_compounds(found: list[Quantity]) -> list[Quantity]:

@@ -1,0 +1,117 @@
+"""Off-topic asides and abbreviated ruble units, read by the offline analyzer (issue #7)."""
+
+from __future__ import annotations
+
+import pytest
+
+from grant_interviewer.adapters.nlp import asides
+from grant_interviewer.adapters.nlp.analyzer import OfflineAnalyzer, _lexicon, sentences_of
+from grant_interviewer.adapters.nlp.topics import TopicCues
+from grant_interviewer.domain.packs import load_pack
+from grant_interviewer.domain.understanding.facts import AnswerClass
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> OfflineAnalyzer:
+    """The analyzer with the morphology loaded."""
+    loaded = OfflineAnalyzer(load_pack)
+    loaded.start()
+    assert loaded._resources.wait(60), loaded.status()
+    return loaded
+
+
+@pytest.mark.parametrize(("lang", "asked", "text"), [
+    ("ru", "goal", "Простите, что долго молчала: простыла, лежу с температурой."),
+    ("ru", "tasks", "Кот опять уселся на ноутбук, печатаю одной рукой."),
+    ("ru", "activities", "У меня свекровь в больнице, я между работой и ней мечусь."),
+    ("ru", "geography", "С утра ливень, весь двор затопило, сижу без света."),
+    ("ru", "results", "В офисе отключили отопление, все сидят в пальто, извините за задержку."),
+    ("ru", "partners", "Грант опять дали своим, у них там всё по блату."),
+    ("ru", "team", "Эксперты нам уже который год отказывают, это несправедливо."),
+    ("en", "goal", "Sorry, my daughter has a fever and I'm answering between doctor visits."),
+    ("en", "tasks", "The wifi in our office keeps dropping, apologies for the delay."),
+    ("en", "partners", "The fund rejected us again, it's the same winners every year, so unfair."),
+])
+def test_an_aside_about_the_speaker_or_the_fund_is_off_topic(
+        analyzer: OfflineAnalyzer, lang: str, asked: str, text: str) -> None:
+    """Health, pets, family, weather, the office, apologies, complaints about the fund: an
+    off-topic remark, which serves no topic and stores no fact."""
+    facts = analyzer.analyze_sync(text, lang=lang, asked=asked)
+    assert facts.answer_class == AnswerClass.OFF_TOPIC, text
+    assert facts.topics == ()
+    assert not facts.money and not facts.counts
+
+
+@pytest.mark.parametrize(("lang", "asked", "text"), [
+    ("ru", "problem", "Пожилые люди в деревне часто болеют, а до врача не доехать."),
+    ("ru", "problem", "Зимой в спортзале холодно, отопление старое, нужен ремонт."),
+    ("ru", "project_essence", "Проект про бездомных кошек и собак: стерилизация и пристройство."),
+    ("ru", "risks", "Возможен отказ администрации дать зал, тогда договоримся с библиотекой."),
+    ("ru", "risks", "Если ведущий заболеет, его заменит второй педагог."),
+    ("ru", "team", "Я руковожу проектом, муж помогает с техникой и транспортом."),
+    ("ru", "problem", "Я сама мама особого ребёнка и знаю эту проблему изнутри."),
+    ("en", "risks", "Bad weather could disrupt the outdoor sessions, then we use the hall."),
+    ("en", "activities", "Kids will walk shelter dogs together with volunteers."),
+    ("en", "team", "I lead the project and my husband helps with transport."),
+])
+def test_content_about_illness_weather_pets_or_refusals_stays_content(
+        analyzer: OfflineAnalyzer, lang: str, asked: str, text: str) -> None:
+    """The same words in an answer about the project (a group of people, an activity, a
+    venue, a plan, the project itself) keep it content, serving the topic asked."""
+    facts = analyzer.analyze_sync(text, lang=lang, asked=asked)
+    assert facts.answer_class.is_content, text
+    assert asked in facts.topics
+
+
+def test_an_apology_inside_a_real_answer_does_not_reject_it(analyzer: OfflineAnalyzer) -> None:
+    """One aside sentence in a substantive answer: the answer and its facts stand."""
+    facts = analyzer.analyze_sync(
+        "Извините, пишу с телефона, отвечаю медленно. Мы проводим занятия по робототехнике "
+        "для школьников, в проекте будут участвовать 30 детей.", lang="ru",
+        asked="target_audience")
+    assert facts.answer_class == AnswerClass.SUBSTANTIVE
+    assert [c.value for c in facts.counts if c.main] == [30]
+
+
+def test_the_aside_words_are_taken_out_before_the_cues() -> None:
+    """"отказ" is a risks cue and "грант" a budget one, but in a complaint about the fund they
+    are the complaint: the project side weighs nothing."""
+    from grant_interviewer.adapters.nlp.resources import get_resources
+
+    resources = get_resources()
+    resources.start()
+    assert resources.wait(60)
+    lexicon = _lexicon(resources.morph)
+    cues = TopicCues(load_pack("ru"))
+    complaint = sentences_of("Нам опять отказ по гранту, эксперты заявки не читают, обидно.",
+                             "ru", lexicon)
+    assert cues.topics_of(complaint[0])  # the cues are there ...
+    weights = asides.weigh(complaint, cues)
+    assert weights.project == 0.0  # ... and do not count
+    assert weights.is_aside
+    plain = sentences_of("Проводим занятия для подростков каждую неделю.", "ru", lexicon)
+    assert asides.weigh(plain, cues) == asides.AsideWeights(core=0, aside=0.0, project=0.0)
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("350т.р.", 350_000),
+    ("собственные средства 420 т.р.", 420_000),
+    ("партнёры дадут 200 т. руб", 200_000),
+    ("90 тыс.р.", 90_000),
+    ("1,2 млн.р.", 1_200_000),
+    ("300 т.руб.", 300_000),
+])
+def test_abbreviated_thousand_and_million_rubles_are_money(
+        analyzer: OfflineAnalyzer, text: str, amount: int) -> None:
+    """"т.р.", "т. руб", "тыс.р.", "млн.р.": thousand and million rubles, a co-funding fact."""
+    facts = analyzer.analyze_sync(text, lang="ru", asked="co_funding")
+    assert facts.answer_class == AnswerClass.SUBSTANTIVE
+    assert [(m.amount, m.currency, m.role) for m in facts.money] == [
+        (amount, "RUB", "co_funding")]
+
+
+def test_a_tonne_is_not_a_thousand_rubles(analyzer: OfflineAnalyzer) -> None:
+    """A lone "т" without a ruble unit is not read as thousands of rubles."""
+    facts = analyzer.analyze_sync("привезём 5 т щебня для дорожек", lang="ru",
+                                  asked="co_funding")
+    assert facts.money == ()

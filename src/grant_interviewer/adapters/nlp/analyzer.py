@@ -147,7 +147,8 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
     main = _main_count([(c, cue) for _, c, cue in counts], asked=asked)
     final_counts = tuple(
         Count(**{**c.__dict__, "main": c is main,
-                 "group": _plural(c.of, lexicon) if c is main else ""}) for _, c, _ in counts
+                 "group": _group(c.of, sentences, lexicon) if c is main else ""})
+        for _, c, _ in counts
     )
     for index, count, _ in counts:
         if count is main:
@@ -195,6 +196,57 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
         title=title,
         extra=extra,
     )
+
+
+# Heads that say only "people": the group is then told by the words around them.
+_GENERIC_PEOPLE = frozenset({"человек", "люди", "участник", "чел", "благополучатель"})
+_ADJECTIVE_TAGS = frozenset({"ADJF", "PRTF"})
+
+
+def _group(lemma: str, sentences: list[Sentence], lexicon: Lexicon) -> str:
+    """How the main target group reads in the questionnaire: "подростки" for "120 подростков";
+    for "60 человек" the group the answer describes ("клуб для одиноких пожилых людей" →
+    "одинокие пожилые люди", "Подростки 14–17 лет…, всего 120 человек" → "подростки")."""
+    if lemma in _GENERIC_PEOPLE:
+        described = _described_group(sentences, lexicon)
+        if described:
+            return described
+    return _plural(lemma, lexicon)
+
+
+def _described_group(sentences: list[Sentence], lexicon: Lexicon) -> str:
+    """The first group of people the answer names: a specific head noun ("подростки"), or a
+    generic one with its adjectives ("пожилых людей" → "пожилые люди"); "" if none."""
+    morph = getattr(lexicon, "_morph", None)
+    if morph is None:
+        return ""
+    for sentence in sentences:
+        tokens = sentence.tokens
+        for i, token in enumerate(tokens):
+            if token.lemma not in words.PEOPLE or not token.text.isalpha() or (
+                    token.lemma in words.TEAM or token.lemma in words.AUDIENCE):
+                continue
+            if token.tags & _ADJECTIVE_TAGS and i + 1 < len(tokens) and (
+                    tokens[i + 1].lemma in words.PEOPLE):
+                continue  # "пожилых людей": the adjective goes with the noun after it
+            start = i
+            while start > 0 and tokens[start - 1].tags & _ADJECTIVE_TAGS and (
+                    tokens[start - 1].text.isalpha()):
+                start -= 1
+            if token.lemma in _GENERIC_PEOPLE and start == i:
+                continue  # "60 человек" alone says nothing about who they are
+            adjectives = [_plural_adjective(t.lemma, morph) for t in tokens[start:i]]
+            return " ".join([*adjectives, _plural(token.lemma, lexicon)])
+    return ""
+
+
+def _plural_adjective(lemma: str, morph: Any) -> str:
+    for parse in morph.parse(lemma):
+        if _ADJECTIVE_TAGS & set(str(parse.tag).replace(" ", ",").split(",")):
+            inflected = parse.inflect({"plur", "nomn"})
+            if inflected is not None:
+                return str(inflected.word)
+    return lemma
 
 
 def _plural(lemma: str, lexicon: Lexicon) -> str:
@@ -294,8 +346,10 @@ def _corrected(money: list[Money]) -> list[Money]:
 def _corrected_counts(counts: tuple[Count, ...]) -> tuple[Count, ...]:
     if len(counts) < 2:
         return counts
-    corrected = counts[-1]
-    return (Count(**{**corrected.__dict__, "main": True}),)
+    corrected, before = counts[-1], counts[-2]
+    # "40 детей, ой не 40 а 45": the corrected figure counts what the first one did
+    group = corrected.group or (before.group if before.of == corrected.of else "")
+    return (Count(**{**corrected.__dict__, "main": True, "group": group}),)
 
 
 def _other_topics(cue_topics: dict[int, list[str]]) -> set[str]:

@@ -162,11 +162,10 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
     answer_class, confidence = classify(text, has_facts=has_facts, unknown_words=unknown,
                                         words=len(word_tokens), aside=aside)
     if answer_class.is_content and asked == "project_title" and title is None and not (
-            money or shares or periods
-            or (len(word_tokens) > 4 and _other_topics(cue_topics))):
-        # a bare line answers "what is it called?" unless it says something else: "бюджет
-        # 120 000 рублей" to "Название — «Тёплый дом», верно?" is the budget, not a new title
-        # (a short line naming another topic's cue can still be a title: "Точка роста")
+            money or shares or periods or any(c.of in words.PEOPLE for c in final_counts)):
+        # a bare line answers "what is it called?" unless it states a figure: "бюджет 120 000
+        # рублей" to "Название — «Тёплый дом», верно?" is the budget, not a new title (topic
+        # cue words are no sign: "Точка роста — клуб для подростков" is a title)
         title = _bare_title(text)
     if answer_class == AnswerClass.CORRECTION and len(titles) > 1:
         title = titles[-1]  # "«особое детство» ой нет, «солнечный круг»"
@@ -350,14 +349,6 @@ def _corrected_counts(counts: tuple[Count, ...]) -> tuple[Count, ...]:
     # "40 детей, ой не 40 а 45": the corrected figure counts what the first one did
     group = corrected.group or (before.group if before.of == corrected.of else "")
     return (Count(**{**corrected.__dict__, "main": True, "group": group}),)
-
-
-def _other_topics(cue_topics: dict[int, list[str]]) -> set[str]:
-    """Topics the answer's cue words name besides the title (and the project's essence)."""
-    named: set[str] = set()
-    for found in cue_topics.values():
-        named.update(found)
-    return named - {"project_title", "project_essence"}
 
 
 def _bare_title(text: str) -> str | None:

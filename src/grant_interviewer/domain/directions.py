@@ -215,6 +215,13 @@ def _patterns(lang: str) -> tuple[tuple[str, int, re.Pattern[str]], ...]:
     return tuple(found)
 
 
+def prepare() -> None:
+    """Compile the patterns of every language now (the NLP loader's background thread calls it,
+    so no question pays the ~50 ms on first use)."""
+    for lang in ("ru", "en"):
+        _patterns(lang)
+
+
 @lru_cache(maxsize=1024)
 def _hits(text: str, lang: str) -> tuple[tuple[str, int], ...]:
     return tuple((rid, w * len(p.findall(text))) for rid, w, p in _patterns(lang))

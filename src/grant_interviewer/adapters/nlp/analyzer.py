@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -39,6 +40,15 @@ from grant_interviewer.domain.understanding.facts import (
 
 logger = logging.getLogger(__name__)
 
+BACKGROUND_WAIT = 120.0
+_WARM_LOCK = threading.Lock()
+_WARM_SAMPLES = (
+    ("ru", "Проект «Тёплый дом» в Арзамасе Нижегородской области: с марта по декабрь 2027 года "
+           "занятия для 60 пожилых людей, просим полтора миллиона рублей, софинансирование "
+           "триста тысяч. Руководитель — Ирина Соколова."),
+    ("en", "The Warm House project in Kazan runs from March to December 2027 for 60 older "
+           "people; we ask for 1.5 million roubles and bring 300 thousand of our own."),
+)
 MAX_ANALYZED_CHARS = 8_000  # a longer paste is read in its first part (facts come early)
 _TITLE_PREFIXES = ("название проекта", "проект называется", "называется", "название",
                    "рабочее название", "назовем", "назвали", "project title",
@@ -57,10 +67,28 @@ class OfflineAnalyzer:
         self._resources = resources or get_resources()
         self._morph_wait = morph_wait
         self._cues: dict[str, TopicCues] = {}
+        self._warm: threading.Thread | None = None
 
     def start(self) -> None:
-        """Begin loading the morphology in the background (instant, idempotent)."""
+        """Begin loading the morphology in the background (instant, idempotent); once it is
+        loaded, the same background work reads two sample answers, so that the first real
+        one does not pay the first-use costs (~100 ms here: rapidfuzz's import, pymorphy3's
+        first parses, the packs' topic cues)."""
         self._resources.start()
+        with _WARM_LOCK:
+            if self._warm is None:
+                self._warm = threading.Thread(target=self._warm_up, name="nlp-warm-up",
+                                              daemon=True)
+                self._warm.start()
+
+    def _warm_up(self) -> None:
+        if not self._resources.wait(BACKGROUND_WAIT):
+            return
+        try:
+            for lang, sample in _WARM_SAMPLES:
+                self.analyze_sync(sample, lang=lang, asked="project_essence")
+        except Exception:  # the first answer pays instead
+            logger.exception("analyzer warm-up failed")
 
     @property
     def morph(self) -> Any:

@@ -87,6 +87,12 @@ class NlpResources:
             names.use_analyzer(morph)  # the question writer's name forms share this one
         except Exception:  # the analyzer retries on first use
             logger.exception("gazetteer indexing failed")
+        try:  # the question writer's direction patterns (~50 ms to compile): not on a turn
+            from grant_interviewer.domain.directions import prepare
+
+            prepare()
+        except Exception:  # compiled on first use instead
+            logger.exception("direction patterns failed to compile")
         with self._lock:
             self._morph = morph
             self.load_seconds = round(time.perf_counter() - started, 3)

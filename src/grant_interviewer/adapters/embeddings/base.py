@@ -92,6 +92,10 @@ class ThreadEmbedder:
         """Query batch sizes seen so far (for status output and benchmarks)."""
         return self._thread.stats()
 
+    def backlog(self) -> int:
+        """Query texts waiting for the encoder thread now (load shedding looks at it)."""
+        return self._thread.backlog()
+
     async def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
         """Embed search queries on the encoder thread (batched with concurrent ones)."""
         return await self._run(list(texts), query=True)

@@ -120,6 +120,11 @@ class EncoderThread:
         with self._cond:
             return self._stats.snapshot()
 
+    def backlog(self) -> int:
+        """How many query texts wait for the encoder now (not counting the running batch)."""
+        with self._cond:
+            return self._count_locked()
+
     def submit(self, texts: list[str], *, query: bool) -> concurrent.futures.Future[Vectors]:
         """Queue ``texts``; the future resolves on the encoder thread (any caller thread)."""
         future: concurrent.futures.Future[Vectors] = concurrent.futures.Future()

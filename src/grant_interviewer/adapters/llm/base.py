@@ -13,6 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from grant_interviewer.errors import (
+    LLMAuthError,
+    LLMError,
+    LLMRateLimitError,
+    LLMResponseError,
+    LLMUnavailableError,
+)
+
 ChatMessage = Mapping[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 
 
@@ -70,3 +78,19 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
     except ValueError:
         return None
     return seconds if seconds >= 0 else None
+
+
+def status_error(provider: str, status: int, headers: Mapping[str, str] | None, kind: str, *,
+                 auth_hint: str = "credentials refused") -> LLMError:
+    """An HTTP error status of a provider's API as ours: 429 → rate limited (with its
+    ``Retry-After``), 401/403 → authorization, 5xx (and 529 "overloaded") → unavailable
+    (retryable), anything else → a bad response. ``kind`` is the SDK exception's name."""
+    retry_after = retry_after_seconds(headers)
+    if status == 429:
+        return LLMRateLimitError(f"{provider}: 429 too many requests", retry_after=retry_after)
+    if status in (401, 403):
+        return LLMAuthError(f"{provider}: {status} {auth_hint}")
+    if status >= 500:
+        return LLMUnavailableError(f"{provider}: {status} from the server",
+                                   retry_after=retry_after)
+    return LLMResponseError(f"{provider}: {status} {kind}")

@@ -14,11 +14,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from grant_interviewer.adapters.llm.base import ChatMessage, TLSConfig, retry_after_seconds
+from grant_interviewer.adapters.llm.base import ChatMessage, TLSConfig, status_error
 from grant_interviewer.errors import (
-    LLMAuthError,
     LLMError,
-    LLMRateLimitError,
     LLMResponseError,
     LLMTimeoutError,
     LLMUnavailableError,
@@ -139,18 +137,10 @@ def _translate(exc: Exception) -> LLMError:
     if isinstance(exc, httpx.TransportError):
         return LLMUnavailableError(f"gigachat: connection failed ({type(exc).__name__})")
     if isinstance(exc, gx.ResponseError):
-        status = exc.status_code
-        headers = dict(exc.headers) if exc.headers else None
-        retry_after = retry_after_seconds(headers)
-        if status == 429:
-            return LLMRateLimitError("gigachat: 429 too many requests", retry_after=retry_after)
-        if status in (401, 403):
-            return LLMAuthError(f"gigachat: {status} authorization refused (check "
-                                "GRANT_INTERVIEWER_GIGACHAT_CREDENTIALS and _SCOPE)")
-        if status >= 500:  # 500-504, and 529 "overloaded"
-            return LLMUnavailableError(f"gigachat: {status} from the server",
-                                       retry_after=retry_after)
-        return LLMResponseError(f"gigachat: {status} {type(exc).__name__}")
+        return status_error("gigachat", exc.status_code,
+                            dict(exc.headers) if exc.headers else None, type(exc).__name__,
+                            auth_hint="authorization refused (check "
+                                      "GRANT_INTERVIEWER_GIGACHAT_CREDENTIALS and _SCOPE)")
     if isinstance(exc, pydantic.ValidationError | json.JSONDecodeError | ValueError):
         return LLMResponseError(f"gigachat: malformed reply ({type(exc).__name__})")
     if isinstance(exc, gx.GigaChatException):

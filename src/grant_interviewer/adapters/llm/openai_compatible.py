@@ -12,11 +12,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from grant_interviewer.adapters.llm.base import ChatMessage, TLSConfig, retry_after_seconds
+from grant_interviewer.adapters.llm.base import ChatMessage, TLSConfig, status_error
 from grant_interviewer.errors import (
-    LLMAuthError,
     LLMError,
-    LLMRateLimitError,
     LLMResponseError,
     LLMTimeoutError,
     LLMUnavailableError,
@@ -105,16 +103,8 @@ def _translate(exc: Exception) -> LLMError:
     if isinstance(exc, openai.APIConnectionError):
         return LLMUnavailableError(f"openai: connection failed ({type(exc.__cause__).__name__})")
     if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        retry_after = retry_after_seconds(exc.response.headers)
-        if status == 429:
-            return LLMRateLimitError("openai: 429 rate limited", retry_after=retry_after)
-        if status in (401, 403):
-            return LLMAuthError(f"openai: {status} credentials refused")
-        if status >= 500:  # 500-504, and 529 "overloaded"
-            return LLMUnavailableError(f"openai: {status} from the server",
-                                       retry_after=retry_after)
-        return LLMResponseError(f"openai: {status} {type(exc).__name__}")
+        return status_error("openai", exc.status_code, exc.response.headers,
+                            type(exc).__name__)
     if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError | ValueError):
         return LLMResponseError(f"openai: malformed reply ({type(exc).__name__})")
     if isinstance(exc, openai.OpenAIError):

@@ -32,3 +32,14 @@ def test_the_team_does_not_name_the_beneficiaries() -> None:
     """"Волонтёры" before "60 человек" are the team, not who the project is for."""
     facts = READ("Волонтёры помогут: занятия посетят 60 человек", "ru", "target_audience")
     assert [(c.value, c.group) for c in facts.counts if c.main] == [(60, "люди")]
+
+
+@pytest.mark.parametrize(("answer", "value", "group"), [
+    ("Teenagers and young adults aged 14-22, about 60 participants plus 900 spectators.", 60,
+     "teenagers"),
+    ("We teach older people to use smartphones, 200 participants", 200, "older people"),
+    ("about 80 people", 80, "people"),
+])
+def test_english_groups_are_named_by_the_answer(answer: str, value: int, group: str) -> None:
+    facts = READ(answer, "en", "target_audience")
+    assert [(c.value, c.group) for c in facts.counts if c.main] == [(value, group)]

@@ -24,7 +24,7 @@ from grant_interviewer.adapters.nlp.names import read_orgs_and_title, read_perso
 from grant_interviewer.adapters.nlp.numbers_facts import is_population, read_numbers, read_period
 from grant_interviewer.adapters.nlp.places import load_gazetteer, read_places
 from grant_interviewer.adapters.nlp.resources import NlpResources, get_resources
-from grant_interviewer.adapters.nlp.tokens import Sentence, is_list_item, tokenize
+from grant_interviewer.adapters.nlp.tokens import Sentence, Token, is_list_item, tokenize
 from grant_interviewer.adapters.nlp.topics import TopicCues, assign
 from grant_interviewer.domain.model import ContentPack, InterviewState
 from grant_interviewer.domain.understanding.facts import (
@@ -226,8 +226,12 @@ def analyze_text(text: str, *, lang: str, asked: str | None, lexicon: Lexicon,
 
 
 # Heads that say only "people": the group is then told by the words around them.
-_GENERIC_PEOPLE = frozenset({"человек", "люди", "участник", "чел", "благополучатель"})
+_GENERIC_PEOPLE = frozenset({"человек", "люди", "участник", "чел", "благополучатель",
+                             "people", "person", "persons", "participants", "beneficiaries"})
 _ADJECTIVE_TAGS = frozenset({"ADJF", "PRTF"})
+# English has no morphology here: the few words that say who "people" are ("older people")
+_ENGLISH_QUALIFIERS = frozenset({"older", "elderly", "young", "local", "rural", "disabled",
+                                 "lonely", "low-income", "senior", "vulnerable", "displaced"})
 
 
 def _group(lemma: str, sentences: list[Sentence], lexicon: Lexicon) -> str:
@@ -245,10 +249,13 @@ def _described_group(sentences: list[Sentence], lexicon: Lexicon) -> str:
     """The first group of people the answer names: a specific head noun ("подростки"), or a
     generic one with its adjectives ("пожилых людей" → "пожилые люди"); "" if none."""
     morph = getattr(lexicon, "_morph", None)
-    if morph is None:
-        return ""
     for sentence in sentences:
         tokens = sentence.tokens
+        english = _english_group(tokens)
+        if english:
+            return english
+        if morph is None:
+            continue
         for i, token in enumerate(tokens):
             if token.lemma not in words.PEOPLE or not token.text.isalpha() or (
                     token.lemma in words.TEAM or token.lemma in words.AUDIENCE):
@@ -264,6 +271,21 @@ def _described_group(sentences: list[Sentence], lexicon: Lexicon) -> str:
                 continue  # "60 человек" alone says nothing about who they are
             adjectives = [_plural_adjective(t.lemma, morph) for t in tokens[start:i]]
             return " ".join([*adjectives, _plural(token.lemma, lexicon)])
+    return ""
+
+
+def _english_group(tokens: tuple[Token, ...]) -> str:
+    """"Teenagers and young adults…" → "teenagers"; "older people" → "older people"."""
+    for i, token in enumerate(tokens):
+        low = token.lower
+        if low not in words.PEOPLE or not low.isascii() or not low.isalpha() or (
+                low in words.TEAM or low in words.AUDIENCE):
+            continue
+        before = tokens[i - 1].lower if i > 0 else ""
+        if before in _ENGLISH_QUALIFIERS:
+            return f"{before} {low}"
+        if low not in _GENERIC_PEOPLE:
+            return low
     return ""
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from grant_interviewer.errors import ConfigurationError, MissingExtraError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import URL
+    from sqlalchemy.engine import URL, Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -103,3 +103,12 @@ def set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def sync_sqlite_engine(url: URL) -> Engine:
+    """A synchronous (pysqlite) engine on the SQLite file of the async ``url``, same pragmas."""
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(url.set(drivername="sqlite+pysqlite"), json_serializer=json_dumps)
+    event.listen(engine, "connect", set_sqlite_pragmas)
+    return engine

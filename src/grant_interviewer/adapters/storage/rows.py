@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from grant_interviewer.domain.model import (
@@ -14,6 +17,8 @@ from grant_interviewer.domain.model import (
     UserLevel,
 )
 from grant_interviewer.domain.understanding.facts import AnswerFacts
+
+SESSION_JSON_COLUMNS = ("slots", "topics", "meta")
 
 TURN_VALUE_COLUMNS = (
     "kind",
@@ -124,3 +129,78 @@ def changed_turns(
     if known is None:
         return list(rows)
     return [row for i, row in enumerate(rows) if i >= len(known) or known[i] != row]
+
+
+# ---------------------------------------------------------------- snapshots
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the database holds for one session at one ``version``, kept by the repository.
+
+    Immutable in practice: the session's JSON columns are kept as JSON text, the turn rows are
+    fresh dicts of scalars, lists copied by :func:`turn_row` and the (frozen) facts' shared
+    ``serialised`` data. :func:`state_from_snapshot` rebuilds the state a database read would
+    give, without the read.
+    """
+
+    version: int
+    session: dict[str, Any]  # the sessions row; JSON columns as text, datetimes aware UTC
+    rows: list[dict[str, Any]]  # the turns rows, in order (as written: compared on save)
+    facts: list[AnswerFacts | None]  # each turn's facts object (rebuilding one costs ~60 us)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """What a ``UTCDateTime`` column gives back for ``value`` (see ``tables.UTCDateTime``)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def snapshot_of(
+    state: InterviewState,
+    version: int,
+    rows: list[dict[str, Any]],
+    session: Mapping[str, Any] | None = None,
+) -> Snapshot:
+    """The snapshot of ``state`` as stored at ``version`` with its turn ``rows``.
+
+    ``session`` is its session row if already built. The JSON columns go through
+    ``json.dumps`` here, so later changes to the live state (whose nested values the session
+    row shares) cannot reach the snapshot, and loading it back gives exactly what a JSON
+    column gives (lists for tuples, string keys).
+    """
+    session = dict(session) if session is not None else session_row(state, version=version)
+    session["version"] = version
+    for column in SESSION_JSON_COLUMNS:
+        session[column] = json.dumps(session[column], ensure_ascii=False)
+    for column in ("created_at", "updated_at", "finished_at"):
+        session[column] = _utc(session[column])
+    return Snapshot(version, session, rows, [turn.facts for turn in state.turns])
+
+
+def state_from_snapshot(snapshot: Snapshot) -> InterviewState:
+    """A fresh state equal to what reading the snapshot's version from the database gives."""
+    session = dict(snapshot.session)
+    for column in SESSION_JSON_COLUMNS:
+        session[column] = json.loads(session[column])
+    state = state_from_rows(session, ())
+    state.turns = [
+        Turn(
+            index=int(row["idx"]),
+            kind=row["kind"],
+            reference_point=row["reference_point"],
+            question=row["question"],
+            asked_at=_utc(row["asked_at"]),  # type: ignore[arg-type]  # never None
+            answer=row["answer"],
+            answered_at=_utc(row["answered_at"]),
+            kb_sources=list(row["kb_sources"]),
+            latency_ms=float(row["latency_ms"]) if row["latency_ms"] is not None else None,
+            writer=row["writer"],
+            facts=facts,
+            message_ids=list(row["message_ids"]),
+        )
+        for row, facts in zip(snapshot.rows, snapshot.facts, strict=True)
+    ]
+    return state

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,6 +27,7 @@ from grant_interviewer.errors import ConfigurationError, StorageError
 from grant_interviewer.ports import Repository
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+PERSONAS = Path(__file__).resolve().parent.parent / "examples" / "personas"
 T0 = datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
 Opener = Callable[[], Awaitable[SqlRepository]]
@@ -382,6 +384,140 @@ class TestRepository:
         for state in states:
             loaded = await repo.get(state.session_id)
             assert loaded is not None and loaded == state and loaded.version == 4
+
+    async def test_reads_from_the_snapshot_equal_database_reads(self, opener: Opener) -> None:
+        """A whole interview (real analyzer facts): every state rebuilt from the process's
+        snapshot equals what a repository without one reads from the database."""
+        from grant_interviewer.bootstrap import build_analyzer, service_config
+        from grant_interviewer.domain.packs import load_pack
+        from grant_interviewer.service import InterviewService
+        from grant_interviewer.settings import get_settings
+        from grant_interviewer.simulation import MAX_TURNS, load_persona, next_answer
+
+        repo, reader = await opener(), await opener()
+        service = InterviewService(
+            repository=repo, pack_loader=load_pack, retriever=None,
+            analyzer=build_analyzer(load_pack),
+            config=service_config(get_settings(), export_dir=None),
+        )
+        persona = load_persona(PERSONAS / "cooperative_ru.yaml")
+        used: dict[str, int] = {}
+        reply = await service.start("snap", lang=persona.lang)
+        with_facts = 0
+        for _ in range(MAX_TURNS):
+            if reply.finished or reply.question is None:
+                break
+            reply = await service.handle("snap", next_answer(persona, reply, used))
+            cached = await repo.latest_for_user("snap")
+            assert cached is not None and repo._known(cached.session_id, cached.version)
+            stored = await reader.get(cached.session_id)  # reader has no snapshot of it
+            assert stored is not None and cached == stored  # facts included, field by field
+            # the facts' data keeps the tuples the analyzer made where a read gives JSON lists
+            assert json.dumps(cached.to_dict()) == json.dumps(stored.to_dict())
+            with_facts = sum(t.facts is not None for t in cached.turns)
+            reader._snapshots.clear()
+        assert reply.finished and with_facts >= 5
+
+    async def test_a_loaded_state_is_the_callers_own_copy(self, repo: SqlRepository) -> None:
+        """Changing a loaded state without saving it changes nothing the next load returns."""
+        state = make_state()
+        await repo.create(state)
+        loaded = await repo.active_for_user(state.user_id)
+        assert loaded == state
+        assert loaded is not None and loaded is not state
+        loaded.slots["requested_amount"]["amount"] = 1.0
+        loaded.topics["problem"].answers.append("не сохранено")
+        loaded.turns[1].kb_sources.append("kb/x.md")
+        loaded.turns[1].message_ids.append("m-1")
+        add_turn(loaded)
+        state.slots["requested_amount"]["amount"] = 2.0  # the creator's copy changes too
+        again = await repo.get(state.session_id)
+        assert again is not None and again != loaded
+        assert again.slots["requested_amount"]["amount"] == 1_500_000.0
+        assert again.to_dict() == make_state(state.session_id).to_dict() | {
+            "created_at": again.created_at.isoformat(),
+            "updated_at": again.updated_at.isoformat(),
+        }
+        assert len(again.turns) == 3 and again.turns[1].message_ids == []
+
+    async def test_writes_of_another_process_are_seen(self, opener: Opener) -> None:
+        """A second repository (another process) saving, finishing or deleting a session is
+        seen by the first, whose snapshot of the older version is not used."""
+        first, second = await opener(), await opener()
+        state = make_state(user_id="shared")
+        await first.create(state)
+        assert await first.active_for_user("shared") == state
+        other = await second.active_for_user("shared")
+        assert other is not None
+        del other.turns[2:]  # /back in the other process, turns dropped
+        await second.save(other)
+        seen = await first.active_for_user("shared")
+        assert seen is not None and seen.version == 1 and len(seen.turns) == 2
+        add_turn(seen, answer="снова")
+        await first.save(seen)  # the first process knows version 1 from its read
+        assert (await second.get(state.session_id)) == seen
+        other = await second.get(state.session_id)
+        assert other is not None
+        other.status = SessionStatus.FINISHED
+        await second.save(other)
+        assert await first.active_for_user("shared") is None
+        latest = await first.latest_for_user("shared")
+        assert latest is not None and latest.status is SessionStatus.FINISHED
+        assert await second.delete_user("shared") == 1
+        assert await first.get(state.session_id) is None
+        assert await first.latest_for_user("shared") is None
+
+    async def test_a_save_unknown_to_this_process_drops_trailing_turns(
+        self, opener: Opener
+    ) -> None:
+        """A repository that never saw the session's rows still deletes the dropped turns."""
+        first = await opener()
+        state = make_state(turns=5)
+        await first.create(state)
+        second = await opener()
+        del state.turns[2:]
+        await second.save(state)  # no snapshot in second: every row upserted, the rest deleted
+        reader = await opener()
+        loaded = await reader.get(state.session_id)
+        assert loaded is not None and len(loaded.turns) == 2 and loaded == state
+
+    async def test_a_failed_save_leaves_the_snapshot_alone(self, repo: SqlRepository) -> None:
+        """A save that fails in the database changes neither the version nor later reads."""
+        state = make_state(user_id="fail")
+        await repo.create(state)
+        clash = make_state(user_id="fail-2")
+        await repo.create(clash)
+        clash.user_id = "fail"  # a second active session of "fail": the unique index refuses
+        add_turn(clash, answer="не сохранится")
+        with pytest.raises(StorageError):
+            await repo.save(clash)
+        assert clash.version == 0
+        loaded = await repo.get(clash.session_id)
+        assert loaded is not None and loaded.user_id == "fail-2" and len(loaded.turns) == 3
+        assert await repo.active_for_user("fail") == state
+
+
+async def test_in_memory_sqlite_works_through_the_async_engine() -> None:
+    """``sqlite+aiosqlite://`` (one in-memory database) keeps working: create, save, reads,
+    /back, delete."""
+    repo = await SqlRepository.open("sqlite+aiosqlite://")
+    try:
+        assert repo._thread is None
+        state = make_state(turns=4)
+        await repo.create(state)
+        del state.turns[2:]
+        await repo.save(state)
+        repo._snapshots.clear()
+        loaded = await repo.active_for_user(state.user_id)
+        assert loaded == state and loaded is not None and len(loaded.turns) == 2
+        add_turn(loaded)
+        await repo.save(loaded)
+        assert await repo.get(state.session_id) == loaded
+        await repo.ping()
+        assert await repo.delete_user(state.user_id) == 1
+        assert await repo.list_sessions() == []
+    finally:
+        await repo.close()
 
 
 async def test_unreachable_postgres_is_a_storage_error_without_password() -> None:

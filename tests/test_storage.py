@@ -576,3 +576,63 @@ def test_migrate_command_line_needs_no_ini(
         version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     assert {"sessions", "turns", "alembic_version"} <= tables
     assert version == (migrate.head_revision(),)
+
+
+async def test_sqlite_writes_waiting_together_share_one_commit(tmp_path: Path) -> None:
+    """Saves queued while the SQLite thread is busy are committed in one transaction; a
+    refused save (stale copy, second active session) and a failing statement cost only
+    themselves; every other save is stored."""
+    import threading
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    repo = await SqlRepository.open(f"sqlite:///{tmp_path / 'group.sqlite3'}")
+    try:
+        thread = repo._thread
+        assert thread is not None
+        states = [make_state(user_id=f"g{i}", turns=1) for i in range(12)]
+        for state in states:
+            await repo.create(state)
+        stale = await repo.get(states[0].session_id)
+        assert stale is not None
+        await repo.save(states[0])  # the copy in `stale` is now outdated
+        clash = states[1]
+        clash.user_id = "g2"  # g2 already has an active session: the unique index refuses
+
+        async def batch(extra: list[Any]) -> list[Any]:
+            gate = threading.Event()
+            blocker = asyncio.ensure_future(thread.call(lambda _c: gate.wait(10), write=False))
+            saves = []
+            for state in states:
+                add_turn(state)
+                saves.append(asyncio.ensure_future(repo.save(state)))
+            others = [asyncio.ensure_future(coro) for coro in extra]
+            asyncio.get_running_loop().call_soon(gate.set)  # after every save is queued
+            await blocker
+            return await asyncio.gather(*saves, *others, return_exceptions=True)
+
+        before = thread.commits
+        outcomes = await batch([repo.save(stale)])
+        assert thread.commits == before + 1  # one transaction for the 13 writes
+        assert isinstance(outcomes[1], StorageError)  # the clash
+        assert isinstance(outcomes[-1], StorageError) and "another writer" in str(outcomes[-1])
+        assert [o for i, o in enumerate(outcomes[:-1]) if i != 1] == [None] * 11
+
+        clash.user_id = "g1"
+        del clash.turns[-1]
+        bad = thread.call(lambda conn: conn.execute(text("SELECT * FROM nowhere")), write=True)
+        before = thread.commits
+        outcomes = await batch([bad])  # not a refusal: the group is written again one by one
+        assert isinstance(outcomes[-1], OperationalError) and outcomes[:-1] == [None] * 12
+        assert thread.commits == before + 12
+    finally:
+        await repo.close()
+    reader = await SqlRepository.open(f"sqlite:///{tmp_path / 'group.sqlite3'}")
+    try:
+        for state in states:
+            loaded = await reader.get(state.session_id)
+            assert loaded == state
+        assert len(states[0].turns) == 3 and len(states[1].turns) == 2
+    finally:
+        await reader.close()

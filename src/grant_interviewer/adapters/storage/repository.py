@@ -20,19 +20,18 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from grant_interviewer.adapters.storage.engine import (
+    SqliteThread,
     driver_errors,
     json_dumps,
     mask_url,
     normalise_url,
     set_sqlite_pragmas,
     sqlite_file,
-    sync_sqlite_engine,
 )
 from grant_interviewer.adapters.storage.rows import (
     TURN_VALUE_COLUMNS,
@@ -48,7 +47,7 @@ from grant_interviewer.domain.model import InterviewState, SessionStatus
 from grant_interviewer.errors import ConfigurationError, GrantInterviewerError, StorageError
 
 if TYPE_CHECKING:
-    from sqlalchemy import BindParameter, ColumnElement, Connection, Engine
+    from sqlalchemy import BindParameter, ColumnElement, Connection
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 logger = logging.getLogger(__name__)
@@ -66,15 +65,17 @@ class SqlRepository:
         self._engine = engine
         self._display_url = display_url
         self._dialect = engine.dialect.name
-        self._write_lock = asyncio.Lock() if self._dialect == "sqlite" else None
         self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
         self._statements: _Statements | None = None
-        # A SQLite file is used through a synchronous engine on one thread of its own (see
-        # _call); an in-memory database exists only inside the async engine's connection.
-        self._thread: ThreadPoolExecutor | None = None
-        self._sync_engine: Engine | None = None
+        # A SQLite file is used through a synchronous engine on a thread of its own, which runs
+        # the calls in order (see _call); an in-memory database exists only inside the async
+        # engine's connection, whose writes a lock serialises.
+        self._thread: SqliteThread | None = None
         if self._dialect == "sqlite" and sqlite_file(engine.url) is not None:
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="grant-interviewer-sqlite")
+            self._thread = SqliteThread(engine.url)
+        self._write_lock = (
+            asyncio.Lock() if self._dialect == "sqlite" and self._thread is None else None
+        )
 
     @classmethod
     async def open(
@@ -148,27 +149,17 @@ class SqlRepository:
         """``fn(connection)`` in a transaction (``write``) or on a plain connection.
 
         SQLite files: on this repository's own thread, through a synchronous pysqlite engine
-        over the same file — the whole call is one hop off the event loop, where aiosqlite
-        hops for every cursor operation (~4 per statement). Otherwise (PostgreSQL, in-memory
+        over the same file (:class:`~.engine.SqliteThread`: one hop off the event loop per
+        call, writes waiting together committed together). Otherwise (PostgreSQL, in-memory
         SQLite): ``run_sync`` on the async engine.
         """
         if self._thread is not None:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._thread, self._in_thread, fn, write)
+            return await self._thread.call(fn, write=write)
         if write:
             async with self._engine.begin() as conn:
                 return await conn.run_sync(fn)
         async with self._engine.connect() as conn:
             return await conn.run_sync(fn)
-
-    def _in_thread(self, fn: Callable[[Connection], _T], write: bool) -> _T:
-        if self._sync_engine is None:  # created on the thread that uses it
-            self._sync_engine = sync_sqlite_engine(self._engine.url)
-        if write:
-            with self._sync_engine.begin() as conn:
-                return fn(conn)
-        with self._sync_engine.connect() as conn:
-            return fn(conn)
 
     @property
     def _sql(self) -> _Statements:
@@ -386,19 +377,9 @@ class SqlRepository:
         with self._translate("close the database"):
             try:
                 if self._thread is not None:
-                    await asyncio.get_running_loop().run_in_executor(
-                        self._thread, self._dispose_in_thread
-                    )
+                    await self._thread.close()
             finally:
-                if self._thread is not None:
-                    self._thread.shutdown(wait=False)
-                    self._thread = None
                 await self._engine.dispose()
-
-    def _dispose_in_thread(self) -> None:
-        if self._sync_engine is not None:
-            self._sync_engine.dispose()
-            self._sync_engine = None
 
     async def ping(self) -> None:
         """Check that the database answers (health endpoints); StorageError if not."""

@@ -22,8 +22,10 @@ next answer at the same moment (``asyncio.gather``); each ``handle()`` is timed 
 burst's start — one storage thread serialises the SQLite calls; this shows it is no
 bottleneck.
 
+``--postgres URL`` adds ``before`` and ``now`` on PostgreSQL (a schema each, dropped after).
+
 Usage:  HF_HUB_OFFLINE=1 python bench/storage.py [--rounds 2] [--burst 200]
-        [--baseline-rev 1d1fbdb]
+        [--baseline-rev 1d1fbdb] [--postgres postgresql+asyncpg://postgres@127.0.0.1/test]
 """
 
 from __future__ import annotations
@@ -145,6 +147,7 @@ class Variant:
     repo: Any
     meter: Meter
     service: InterviewService
+    base: Variant | None = None  # the "before" variant this one is compared with
     turns: list[Cost] = field(default_factory=list)
 
 
@@ -173,10 +176,11 @@ def line(label: str, values: list[float], base: list[float] | None) -> str:
 
 
 def report(variants: list[Variant]) -> None:
-    """Per variant: the turn's storage (wall, loop CPU, process CPU) and each call's wall."""
-    base = variants[0]
+    """Per variant: the turn's storage (wall, loop CPU, process CPU) and each call's wall,
+    with ratios against the ``before`` variant of the same database."""
     for variant in variants:
-        is_base = variant is base
+        base = variant.base or variant
+        is_base = variant.base is None
         print(f"\n{variant.label}  ({len(variant.turns)} question turns)")
         for what in ("wall", "loop_cpu", "cpu"):
             values = [getattr(c, what) for c in variant.turns]
@@ -197,33 +201,55 @@ def report(variants: list[Variant]) -> None:
           f"p95 {p95:.2f} -> {'met' if met else 'NOT met'}")
 
 
-async def open_variants(data: Path, rev: str) -> list[Variant]:
-    """The three repositories, each on its own SQLite file, under one service each."""
+async def open_variants(data: Path, rev: str, postgres: str | None,
+                        schemas: list[str]) -> list[Variant]:
+    """The repositories, each on its own SQLite file (or PostgreSQL schema), one service each."""
     settings = get_settings().model_copy(update={"embedding_backend": "none"})
     before = baseline_class(rev)
-    opened: list[tuple[str, Any]] = [
-        (f"before ({rev}, aiosqlite)", await before.open(f"sqlite:///{data / 'before.sqlite3'}")),
+    opened: list[tuple[str, Any, int | None]] = [
+        (f"before ({rev}, aiosqlite)",
+         await before.open(f"sqlite:///{data / 'before.sqlite3'}"), None),
         ("now (synchronous=FULL, the default)",
-         await SqlRepository.open(f"sqlite:///{data / 'now.sqlite3'}")),
+         await SqlRepository.open(f"sqlite:///{data / 'now.sqlite3'}"), 0),
         ("now, synchronous=NORMAL",
-         await SqlRepository.open(f"sqlite:///{data / 'normal.sqlite3'}")),
+         await SqlRepository.open(f"sqlite:///{data / 'normal.sqlite3'}"), 0),
     ]
     assert await set_synchronous(opened[1][1], "FULL") == "2"
     assert await set_synchronous(opened[2][1], "NORMAL") == "1"
-    variants = []
-    for label, repo in opened:
+    if postgres:
+        schemas += [f"bench_storage_{os.getpid()}_before", f"bench_storage_{os.getpid()}_now"]
+        opened += [
+            (f"PostgreSQL before ({rev})", await before.open(postgres, schema=schemas[0]), None),
+            ("PostgreSQL now", await SqlRepository.open(postgres, schema=schemas[1]), 3),
+        ]
+    variants: list[Variant] = []
+    for label, repo, base in opened:
         meter = Meter()
         service = InterviewService(
             repository=TimedRepository(repo, meter), pack_loader=load_pack, retriever=None,
             analyzer=build_analyzer(load_pack), config=service_config(settings, export_dir=None))
-        variants.append(Variant(label, repo, meter, service))
+        variants.append(Variant(label, repo, meter, service,
+                                base=variants[base] if base is not None else None))
     return variants
+
+
+async def drop_schemas(url: str, schemas: list[str]) -> None:
+    """Drop the benchmark's PostgreSQL schemas."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+    try:
+        for schema in schemas:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
 
 
 async def measure(args: argparse.Namespace, data: Path) -> None:
     """Warm up, run the rounds interleaved, print the report."""
     cast = [load_persona(p) for p in sorted(PERSONAS.glob("*.yaml"))]
-    variants = await open_variants(data, args.baseline_rev)
+    schemas: list[str] = []
+    variants = await open_variants(data, args.baseline_rev, args.postgres, schemas)
     try:
         for variant in variants:  # untimed: imports, compiled-statement caches, the analyzer
             await interview(variant, cast[0], "warm", timed=False)
@@ -241,6 +267,8 @@ async def measure(args: argparse.Namespace, data: Path) -> None:
     finally:
         for variant in variants:
             await variant.repo.close()
+        if schemas:
+            await drop_schemas(args.postgres, schemas)
 
 
 async def answered(service: InterviewService, user: str, answer: str, started: float) -> float:
@@ -278,6 +306,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="interviews per persona and variant")
     parser.add_argument("--burst", type=int, default=200, help="applicants in the burst (0: none)")
     parser.add_argument("--baseline-rev", default=BASELINE_REV)
+    parser.add_argument("--postgres", metavar="URL", default=None,
+                        help="also before/now on this PostgreSQL (a schema each, dropped after)")
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "

@@ -8,10 +8,19 @@ revision (see :mod:`.migrate` for migrating by hand) and returns a
   the caller loaded (optimistic concurrency; a stale writer gets :class:`StorageError`), changed
   turns are upserted, turns beyond the state's last one are deleted (``/back`` drops turns), and
   the commit happens before ``save`` returns.
+* Reads are cheap when this process knows the session: a snapshot of what the database holds
+  is kept per session and version (written or read by this process); one statement reads the
+  found session's ``version`` and, if it is the snapshot's, the state is rebuilt from the
+  snapshot. Every writer, in any process, bumps the version in the transaction of its change,
+  so a snapshot of the current version is the stored state. Saves write only the turns that
+  differ from the snapshot. Statements of a turn are built once (SQLAlchemy's compiled cache).
+* A SQLite file is used from a thread of the repository's own with a synchronous engine (see
+  :class:`~.engine.SqliteThread`): one hop off the event loop per call, and saves that wait
+  together are committed together (one WAL sync for a burst).
 * Every database or driver exception is translated here, once, into :class:`StorageError`; URLs
   in messages and logs have their password masked.
 * SQLite runs in WAL mode with foreign keys on, ``synchronous=FULL`` (a committed answer survives
-  a crash or power cut) and a busy timeout; writes within one process are serialised by a lock.
+  a crash or power cut; see ``engine.SQLITE_SYNCHRONOUS``) and a busy timeout.
 """
 
 from __future__ import annotations

@@ -143,7 +143,7 @@ def sync_sqlite_engine(url: URL) -> Engine:
         dbapi_connection.isolation_level = None  # no implicit BEGIN/COMMIT by sqlite3
 
     def begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.connection.driver_connection.execute("BEGIN")  # DEFERRED, as sqlite3 would
 
     event.listen(engine, "connect", connect)
     event.listen(engine, "begin", begin)

@@ -479,6 +479,8 @@ PLANS: dict[str, dict[str, str]] = {
     "threads 1, libgomp's wait": {"GRANT_INTERVIEWER_EMBEDDING_THREADS": "1",
                                   "OMP_WAIT_POLICY": ""},
     "threads 1, passive wait": {"GRANT_INTERVIEWER_EMBEDDING_THREADS": "1"},
+    "every core, active wait (spin)": {"OMP_WAIT_POLICY": "ACTIVE"},
+    "every core, spin 10k rounds then sleep": {"GOMP_SPINCOUNT": "10000"},
     "plan (default): every core, passive wait": {},
 }
 

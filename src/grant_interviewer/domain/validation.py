@@ -48,8 +48,15 @@ def clean_answer(text: object, *, max_chars: int) -> str:
         raise AnswerRejected("not_text")
     if len(text) > max_chars * 4 + 1000:  # refuse huge inputs before any per-character work
         raise AnswerRejected("too_long", limit=max_chars)
-    if text:
+    if _plain(text):
+        # the usual message (letters, digits, punctuation, spaces, new lines): no character
+        # needs a look — the per-character checks below cost ~0.5 ms on a long answer
+        controls = 0
+    elif text:
         controls = sum(1 for ch in text if _is_control(ch))
+    else:
+        controls = 0
+    if text and controls:
         nuls = text.count("\x00")
         if (
             (nuls >= 3 and nuls * 10 >= len(text))  # NUL bytes dominate: a file, not a message
@@ -58,7 +65,8 @@ def clean_answer(text: object, *, max_chars: int) -> str:
         ):
             raise AnswerRejected("binary")
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = "".join(ch for ch in text if not _is_control(ch) and not _is_stray_format(ch))
+    if not _plain(text):
+        text = "".join(ch for ch in text if not _is_control(ch) and not _is_stray_format(ch))
     text = _HSPACE.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _MANY_NEWLINES.sub("\n\n", text).strip()
@@ -71,6 +79,12 @@ def clean_answer(text: object, *, max_chars: int) -> str:
     if len(text) > max_chars:
         raise AnswerRejected("too_long", limit=max_chars)
     return text
+
+
+def _plain(text: str) -> bool:
+    """Printable text with new lines and tabs (C-speed ``str.isprintable``): it holds no
+    control or format character, so nothing needs counting or dropping."""
+    return text.replace("\n", "").replace("\t", "").isprintable()
 
 
 def _is_control(ch: str) -> bool:

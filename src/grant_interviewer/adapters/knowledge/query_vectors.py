@@ -40,7 +40,7 @@ EARLY_ANSWER_SLOTS = 256
 # Load shedding: with this many query texts already waiting for the encoder, a new answer is
 # not queued at all — it could not be encoded within the answer budget (a batch of 16 short
 # queries takes ~150–300 ms here), and its encode would only delay the questions of others.
-BUSY_BACKLOG = 8
+BUSY_BACKLOG = 4
 
 # How a query vector was made (``QueryVectors.paths`` counts them).
 PATH_COMBINED = "topic+answer"

@@ -17,6 +17,21 @@ Against them count the project's anchors: the word "проект", activities an
 pack's topic cues (with the aside's words taken out first: "заболеть" is a risks cue, "last" in
 "last week" a timeline one) and plans said as "we" ("проведём", "хотим", "планируем").
 
+Two more classes are read from grammar as well as from lemmas, sentence by sentence:
+
+- the speaker's day told as a story: a time word of the day ("сегодня", "вчера", "с утра",
+  "на днях", "полдня", "this morning") with a verb of the speaker's own (past tense, singular,
+  masculine or feminine, with no other subject before it: "ездил", "просидела"; first person
+  singular present: "бегаю"; English: a past form opening the sentence or after "I"); the errands
+  in such a sentence ("очередь", "документы", "налоговая", "дорога", "queue", "bank", "traffic")
+  are the aside's words too;
+- a grumble that nobody helps *us*: "никто"/"nobody" with a word of help or answer ("помогать",
+  "поддерживать", "отвечать", "нужный", "cares"), indifference ("плевать", "безразлично",
+  "ignored") or asking in vain ("просили" with "даже", "толку", "сколько"), said of the
+  applicants ("мы", "нас", "нам", "наш", a plural past verb without a subject, "us") and of no
+  group of people: "пожилым в сёлах никто не помогает" and "подросткам ... никто ими не
+  занимается" are problem statements about the beneficiaries, not grumbles.
+
 A message is an aside when it states no fact (the classifier's ``has_facts``), holds at least one
 word of the classes above and weighs more on the aside side than on the project's: "у меня кот
 заболел" is an aside, "у нас многие пожилые болеют, проект про это" is content.
@@ -24,7 +39,8 @@ word of the classes above and weighs more on the aside side than on the project'
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from grant_interviewer.adapters.nlp import lexicon_data as words
 from grant_interviewer.adapters.nlp.tokens import Sentence, Token
@@ -112,11 +128,72 @@ PROJECT = frozenset({
     "project", "session", "sessions", "workshop", "workshops", "club", "clubs", "centre",
     "center", "course", "courses", "programme", "program", "school", "library", "festival",
     "training", "classes", "lessons", "group", "groups", "camp", "gym", "hall", "park",
-    "shelter", "repairs", "repair",
+    "shelter", "repairs", "repair", "lesson", "class", "pool",
     # a need the project answers ("в зале холодно, нужен ремонт")
     "нужный", "нужно", "надо", "необходимо", "необходимый", "требоваться", "need", "needs",
     "needed",
 }) | words.ITEM_CUES  # budget items: "ремонт", "оборудование", "транспорт"
+# the speaker's day told as a story (see the module's docstring): time words of a day ...
+DAY_TIME = frozenset({
+    "сегодня", "вчера", "позавчера", "утро", "утром", "вечер", "вечером", "ночь", "ночью",
+    "полдень", "сутки",
+    "today", "yesterday", "morning", "afternoon", "evening", "tonight",
+})
+# ... "день" after these ("весь день", "целый день"; "на днях", "днём" are read from the case),
+# "неделя"/"week" after "прошлый", "этот", "last", "this"
+_DAY_BEFORE = frozenset({"весь", "целый", "этот", "all", "whole"})
+_HABIT = frozenset({"каждый", "по", "every", "each"})
+_WEEK_BEFORE = frozenset({"прошлый", "этот", "last", "this", "past"})
+# ... and the errands of such a day
+ERRANDS = frozenset({
+    "очередь", "налоговая", "налоговый", "банк", "почта", "нотариус", "мфц", "поликлиника",
+    "сервис", "автосервис", "касса", "бумага", "документ", "папка", "шкаф", "устав", "подпись",
+    "печать", "совещание", "планёрка", "планерка", "приём", "прием", "дорога", "пробка",
+    "машина", "автобус", "электричка", "маршрутка", "такси", "поезд", "ездить", "съездить",
+    "ехать", "поехать", "приехать", "возить", "отвозить", "отвезти", "мотаться", "бегать",
+    "сбегать", "ходить", "сходить", "искать", "разбирать", "стоять", "простоять", "просидеть",
+    "сидеть", "ждать", "подождать", "прождать", "вернуться", "возвращаться", "разгрестись",
+    "queue", "queued", "queuing", "queueing", "bank", "post", "tax", "documents", "papers",
+    "folder", "traffic", "road", "roads", "drive", "drove", "driving", "bus", "train", "car",
+    "garage", "dentist", "appointment", "meeting", "meetings", "errands", "looking",
+    "searching", "waiting", "waited", "stuck", "spent", "sorting", "back",
+})
+# English past forms of the speaker's day (besides "-ed")
+_PAST_EN = frozenset({
+    "spent", "went", "drove", "was", "had", "sat", "got", "came", "took", "stood", "left",
+    "lost", "found", "made", "did", "ran", "met", "rode", "flew", "kept", "brought", "bought",
+    "caught", "saw", "been", "stuck",
+})
+# a grumble that nobody helps us (see the module's docstring)
+_NOBODY = frozenset({"никто", "nobody", "noone", "nobody's"})
+HELP = frozenset({
+    "помогать", "помочь", "помощь", "поддерживать", "поддержать", "поддержка", "отвечать",
+    "ответить", "ответ", "слышать", "услышать", "слушать", "нужный", "интересоваться",
+    "заниматься", "дело", "откликнуться", "отозваться", "реагировать",
+    "help", "helps", "helped", "helping", "support", "supports", "supported", "care", "cares",
+    "cared", "answer", "answers", "answered", "reply", "replies", "replied", "respond",
+    "responds", "responded", "listen", "listens", "listened", "interested", "wants",
+})
+INDIFFERENCE = frozenset({
+    "плевать", "наплевать", "безразлично", "безразличный", "равнодушный", "равнодушно",
+    "отмахиваться", "отмахнуться", "футболить", "футболеть", "игнорировать", "неоткуда",
+    "ignore", "ignores", "ignored", "unanswered",
+})
+ASKING = frozenset({
+    "просить", "попросить", "обращаться", "обратиться", "стучаться", "обойти", "обивать",
+    "звонить", "писать", "написать", "отправить",
+    "asked", "begged", "knocked", "wrote", "written", "called", "emailed", "letters",
+})
+_IN_VAIN = frozenset({"даже", "толк", "бесполезно", "зря", "напрасно", "сколько", "столько",
+                      "годами", "every", "again", "never"})
+# not a grumble: a risk ("если грант не дадут, нам никто не поможет"), the project being the
+# only one ("никто, кроме нас, этим не занимается")
+_NOT_A_GRUMBLE = frozenset({"если", "кроме", "if", "unless", "except", "besides"})
+_US = frozenset({"мы", "наш", "us", "we", "our", "ours"})
+_THEY = frozenset({"они", "их", "them", "they", "their"})
+# groups of people the project may serve besides the lexicon's: the grumble's "who"
+_GROUPS = frozenset({"бездомный", "нуждающийся", "малоимущий", "одинокий", "homeless",
+                     "older", "lonely"})
 _PROJECT_ITSELF = frozenset({"проект", "project"})  # weighs double: the message says it is one
 _TIME_NOUNS = frozenset({"week", "month", "year", "night", "morning", "weekend", "time"})
 _SKIP_TAGS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "PNCT"})
@@ -149,18 +226,24 @@ def weigh(sentences: list[Sentence], cues: TopicCues) -> AsideWeights:
     """The aside and project weights of a message (see the module's docstring)."""
     tokens = [t for s in sentences for t in s.tokens if t.text[:1].isalpha()]
     core = [i for i, t in enumerate(tokens) if _in(t, CIRCUMSTANCES) or _in(t, COMPLAINTS)]
-    if not core:
+    story, grumble = _stories_and_grumbles(sentences, tokens)
+    if not core and not story and not grumble:
         return AsideWeights(core=0, aside=0.0, project=0.0)  # the common case: no more work
     complaint = any(_in(t, COMPLAINTS) for t in tokens)
     own = {i for i, t in enumerate(tokens) if _in(t, OWN_FAMILY) and _after_my(tokens, i)}
-    # the aside's own words: weighed, and taken out before the pack's cues are matched
-    taken: set[int] = set(core) | own
-    taken |= {i for i, t in enumerate(tokens)
-              if i not in taken and complaint and _in(t, FUND_PROCESS)}
-    taken |= {j for i in range(len(tokens)) if _time_deixis(tokens, i) for j in (i, i + 1)}
-    aside = float(len(core) + len(own))
-    aside += sum(1.0 for i in taken if _in(tokens[i], FUND_PROCESS) and i not in core)
-    aside += sum(0.5 for i in taken if _time_deixis(tokens, i))
+    # the aside's own words with their weights: weighed, and taken out before the pack's cues
+    weights = dict.fromkeys(core, 1.0) | dict.fromkeys(own, 1.0)
+    for i, t in enumerate(tokens):
+        if i not in weights and complaint and _in(t, FUND_PROCESS):
+            weights[i] = 1.0
+        if _time_deixis(tokens, i):
+            weights.setdefault(i, 0.5)
+            weights.setdefault(i + 1, 0.0)
+    for found in (story, grumble):
+        for i, weight in found.words.items():
+            weights.setdefault(i, weight)
+    taken = set(weights)
+    aside = sum(weights.values()) + story.sentences + grumble.sentences  # 1 a sentence
     leaning = {i for i, t in enumerate(tokens)
                if i not in taken and (_in(t, LEANING) or _in(t, FIRST_SINGULAR))}
     aside += 0.5 * len(leaning)
@@ -178,7 +261,162 @@ def weigh(sentences: list[Sentence], cues: TopicCues) -> AsideWeights:
             break  # decided: a long paste is not matched against the cues a second time
         rest = tuple(t for t in sentence.tokens if id(t) in kept or not t.text[:1].isalpha())
         project += len(cues.topics_of(replace(sentence, tokens=rest)))
-    return AsideWeights(core=len(core), aside=aside, project=project)
+    count = len(core) + story.sentences + grumble.sentences
+    return AsideWeights(core=count, aside=aside, project=project)
+
+
+_Words = dict[int, float]  # token index in the message -> its aside weight
+
+
+@dataclass
+class _Found:
+    """The sentences of one class of aside (each weighs 1) and their words' weights."""
+
+    sentences: int = 0
+    words: _Words = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.sentences > 0
+
+    def add(self, words: _Words) -> None:
+        if words:
+            self.sentences += 1
+            self.words.update(words)
+
+
+def _stories_and_grumbles(sentences: list[Sentence],
+                          tokens: list[Token]) -> tuple[_Found, _Found]:
+    """The speaker's day told as a story and a grumble that nobody helps us, sentence by
+    sentence (``tokens``: the message's words, as :func:`weigh` lists them)."""
+    story, grumble = _Found(), _Found()
+    start = 0
+    for sentence in sentences:
+        count = sum(1 for t in sentence.tokens if t.text[:1].isalpha())
+        span = list(range(start, start + count))
+        start += count
+        if span:
+            story.add(_speakers_day(tokens, span))
+            grumble.add(_nobody_helps_us(tokens, span, sentence))
+    return story, grumble
+
+
+def _speakers_day(tokens: list[Token], span: list[int]) -> _Words:
+    """"вчера полдня искал папку", "spent the morning at the bank": the time words and the
+    errands of a sentence that tells the speaker's day of errands (a time word, a verb of the
+    speaker's own and at least one errand), empty when it does not. The speaker's verbs weigh
+    only as errands, half as much as the errands' nouns ("съездила" is said of the project
+    too); the other verbs keep their cues."""
+    times = [i for i in span if _day_time(tokens, i)]
+    if not times:
+        return {}
+    verbs = {i for i in span if _speakers_verb(tokens, i, span[0])}
+    if not verbs:
+        return {}
+    if any(_people(tokens[i]) and not _in(tokens[i], OWN_FAMILY) for i in span):
+        return {}  # "сегодня видела, как подростки сидят в подъезде": the beneficiaries' day
+    errands = {i: 0.5 if i in verbs else 1.0 for i in span
+               if _in(tokens[i], ERRANDS) and (i in verbs or not _is_verb(tokens[i]))}
+    if not errands:
+        return {}  # "вчера я встретилась с директором школы": a day, but the project's
+    found: _Words = dict.fromkeys(times, 0.5) | errands
+    # "я" is the story's own subject: it weighs as part of the sentence, not again
+    found |= {i: 0.0 for i in span if tokens[i].lower in ("я", "i") and i not in found}
+    return found
+
+
+def _is_verb(token: Token) -> bool:
+    if token.tags:
+        return bool(token.tags & {"VERB", "INFN", "GRND", "PRTF", "PRTS"})
+    return token.lower in _PAST_EN or token.lower.endswith(("ed", "ing"))  # English
+
+
+def _day_time(tokens: list[Token], index: int) -> bool:
+    """"сегодня", "с утра", "весь день", "на днях", "на прошлой неделе", "только что", "this
+    morning": a time of the speaker's day (not a habit: "каждое утро", "по вечерам")."""
+    token = tokens[index]
+    before = tokens[index - 1].lemma if index else ""
+    if before in _HABIT:
+        return False
+    if _in(token, DAY_TIME):
+        return True
+    if token.lemma in ("день", "day"):
+        return (before in _DAY_BEFORE or before == "пол"
+                or "ablt" in token.tags or {"loct", "plur"} <= token.tags)
+    if token.lemma in ("неделя", "week"):
+        return before in _WEEK_BEFORE
+    return token.lower == "только" and index + 1 < len(tokens) and tokens[index + 1].lower == "что"
+
+
+def _speakers_verb(tokens: list[Token], index: int, first: int) -> bool:
+    """A verb of the speaker's own: "ездил", "просидела" (past singular with no other subject
+    before it in the sentence), "бегаю" (first person singular present); English: a past form
+    opening the sentence ("Spent the morning ...") or after "I"."""
+    token = tokens[index]
+    if not token.tags:  # English
+        if not (token.lower in _PAST_EN or (len(token.lower) > 4 and token.lower.endswith("ed"))):
+            return False
+        return index == first or any(t.lower == "i" for t in tokens[max(first, index - 3):index])
+    if "VERB" not in token.tags:
+        return False
+    if {"1per", "sing", "pres"} <= token.tags:
+        return True
+    if not {"past", "sing"} <= token.tags:
+        return False
+    gender = token.tags & {"masc", "femn"}
+    if not gender:
+        return False  # "пришлось", "было": impersonal
+    for k in range(index - 1, first - 1, -1):
+        other = tokens[k]
+        if "nomn" not in other.tags or not other.tags & {"NOUN", "NPRO"}:
+            continue
+        if other.lemma == "я":
+            return True
+        after_prep = any("PREP" in t.tags for t in tokens[max(first, k - 2):k])
+        if not after_prep and other.tags & gender:
+            return False  # "директор согласился": someone else's
+    return True
+
+
+def _nobody_helps_us(tokens: list[Token], span: list[int], sentence: Sentence) -> _Words:
+    """"нам никто не помогает", "всем на нас плевать", "просили ..., даже ответа не получили":
+    the grumble's words (0.5 each) when the sentence is said of the applicants and of no group
+    of people; empty otherwise."""
+    words = [tokens[i] for i in span]
+    if any(_people(t) or _in(t, _GROUPS) or _they(tokens, i, span[0]) for i, t in zip(
+            span, words, strict=True)):
+        return {}  # "пожилым никто не помогает": the beneficiaries' problem
+    if any(t.lower in _NOT_A_GRUMBLE for t in words):
+        return {}
+    us = [i for i in span if _in(tokens[i], _US) or _we_did(tokens, i, span[0])]
+    if not us:
+        return {}
+    nobody = [i for i in span if _in(tokens[i], _NOBODY)]
+    raw = [t.lower for t in sentence.tokens]
+    if any(w in ("ни", "no") and n == "1" for w, n in pairwise(raw)):
+        nobody.append(span[0])  # "ни одна организация", "no one" (number words are digits)
+    helping = [i for i in span if _in(tokens[i], HELP)]
+    indifferent = [i for i in span if _in(tokens[i], INDIFFERENCE)]
+    asking = [i for i in span if _in(tokens[i], ASKING)]
+    in_vain = [i for i in span if _in(tokens[i], _IN_VAIN)]
+    if not ((nobody and helping) or indifferent or (asking and (nobody or in_vain))):
+        return {}
+    return dict.fromkeys([*us, *nobody, *helping, *indifferent, *asking, *in_vain], 0.5)
+
+
+def _they(tokens: list[Token], index: int, first: int) -> bool:
+    """"им", "ими", "them": a group of people, unless the help is theirs to give ("от них")."""
+    if not _in(tokens[index], _THEY):
+        return False
+    return index == first or tokens[index - 1].lower not in ("от", "у", "from")
+
+
+def _we_did(tokens: list[Token], index: int, first: int) -> bool:
+    """"просили", "обращались": a plural past verb with no subject before it (we did)."""
+    token = tokens[index]
+    if not {"VERB", "past", "plur"} <= token.tags:
+        return False
+    return not any("nomn" in t.tags and t.tags & {"NOUN", "NPRO"} and "plur" in t.tags
+                   for t in tokens[first:index])
 
 
 def _after_my(tokens: list[Token], index: int) -> bool:

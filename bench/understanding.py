@@ -2,7 +2,7 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/understanding.py [--misses]
 
-Reads every answer of ``tests/corpus`` (299 labelled answers, Russian and English) with the
+Reads every answer of ``tests/corpus`` (345 labelled answers, Russian and English) with the
 offline analyzer (the default configuration) and, as the baseline in the same run, with the
 regular-expression reading the engine used before (``domain/understanding/legacy.py``), and
 prints value accuracy and precision, non-answers caught, real answers wrongly rejected, topic F1,

@@ -115,3 +115,108 @@ def test_a_tonne_is_not_a_thousand_rubles(analyzer: OfflineAnalyzer) -> None:
     facts = analyzer.analyze_sync("привезём 5 т щебня для дорожек", lang="ru",
                                   asked="co_funding")
     assert facts.money == ()
+
+
+@pytest.mark.parametrize(("lang", "asked", "text"), [
+    ("ru", "budget_total", "С утра торчала в банке, там очередь на час, только освободилась."),
+    ("ru", "partners", "Вчера до вечера ездил по инстанциям с бумагами, устал страшно."),
+    ("ru", "tasks", "Сегодня весь день бегаю с документами между почтой и нотариусом."),
+    ("ru", "results", "На днях полдня простоял в пробке, так и не доехал до района."),
+    ("ru", "team", "Позавчера искала печать организации, весь офис перевернула."),
+    ("ru", "goal", "Только что вернулся с совещания, отвечаю с дороги."),
+    ("en", "results", "Yesterday I drove two hours to get a stamp on a single form."),
+    ("en", "team", "I was stuck at the bank all morning, the queue was endless."),
+])
+def test_the_speakers_day_of_errands_is_off_topic(
+        analyzer: OfflineAnalyzer, lang: str, asked: str, text: str) -> None:
+    """A day of errands told as a story (a time of the day, the speaker's own verb, an errand):
+    off-topic, even where the errand names a cue ("район", "организация", "офис")."""
+    facts = analyzer.analyze_sync(text, lang=lang, asked=asked)
+    assert facts.answer_class == AnswerClass.OFF_TOPIC, text
+    assert facts.topics == ()
+
+
+@pytest.mark.parametrize(("lang", "asked", "text"), [
+    ("ru", "partners", "Вчера я ездила в школу договариваться о зале, директор согласилась."),
+    ("ru", "activities", "Каждое утро я сама вожу детей на занятия на автобусе."),
+    ("ru", "activities", "По вечерам я веду кружок рисования в библиотеке."),
+    ("ru", "partners", "Утром ходила в администрацию: нам обещали выделить помещение под клуб."),
+    ("ru", "problem",
+     "Сегодня утром снова видела, как подростки сидят в подъезде: им просто некуда пойти."),
+    ("ru", "activities", "Вчера я отвезла ребят из кружка на экскурсию в музей, им понравилось."),
+    ("en", "activities", "Yesterday I drove the kids to the swimming pool for their first lesson."),
+    ("en", "problem", "Every morning I see teenagers hanging around the bus stop, bored."),
+])
+def test_the_speakers_day_spent_on_the_project_stays_content(
+        analyzer: OfflineAnalyzer, lang: str, asked: str, text: str) -> None:
+    """A day told about the project (a venue, an activity, a group of people seen or served) or
+    a habit ("каждое утро", "по вечерам") is content."""
+    facts = analyzer.analyze_sync(text, lang=lang, asked=asked)
+    assert facts.answer_class.is_content, text
+    assert asked in facts.topics
+
+
+@pytest.mark.parametrize(("lang", "asked", "text"), [
+    ("ru", "partners", "Мы куда только не обращались, никто даже не перезвонил."),
+    ("ru", "co_funding", "Нашу организацию никто не поддерживает, ни бизнес, ни власти."),
+    ("ru", "sustainability", "До нас никому нет дела, мы как будто невидимки."),
+    ("ru", "partners", "Сколько раз просили у района хоть какую-то помощь — бесполезно."),
+    ("ru", "partners", "Власти на нас плюют, помощи от них не дождёшься."),
+    ("ru", "problem", "Нас игнорируют, письма остаются без ответа."),
+    ("en", "partners", "Nobody ever answers our emails, not the council, not the sponsors."),
+    ("en", "co_funding", "We asked every business in town and nobody gave us anything."),
+])
+def test_a_grumble_that_nobody_helps_us_is_off_topic(
+        analyzer: OfflineAnalyzer, lang: str, asked: str, text: str) -> None:
+    """Nobody helps, answers or cares, said of the applicants ("нам", "нас", "наша
+    организация", "us"): off-topic, the addressees named ("власти", "council") included."""
+    facts = analyzer.analyze_sync(text, lang=lang, asked=asked)
+    assert facts.answer_class == AnswerClass.OFF_TOPIC, text
+    assert facts.topics == ()
+
+
+@pytest.mark.parametrize(("lang", "asked", "text"), [
+    ("ru", "problem", "Семьям беженцев никто не помогает с документами, они не знают, куда идти."),
+    ("ru", "problem", "Инвалидам-колясочникам в посёлке никто не помогает выйти из дома."),
+    ("ru", "problem", "Бабушками в деревнях никто не интересуется, к ним никто не приезжает."),
+    ("ru", "problem", "Наши пенсионеры никому не нужны, кроме соседей, и целыми днями сидят одни."),
+    ("ru", "sustainability", "Если грант не дадут, нам никто не поможет, поэтому ищем спонсоров."),
+    ("ru", "project_essence", "Никто, кроме нас, в районе этим не занимается."),
+    ("ru", "partners", "Нам помогают администрация и местные предприниматели."),
+    ("ru", "budget_breakdown",
+     "В районе нет никого, кто бы нам помог с транспортом, поэтому просим деньги на автобус."),
+    ("en", "problem", "Nobody helps families of refugees with the paperwork, they are lost."),
+    ("en", "project_essence", "Nobody except us runs anything for teenagers in the district."),
+])
+def test_nobody_helping_the_beneficiaries_stays_content(
+        analyzer: OfflineAnalyzer, lang: str, asked: str, text: str) -> None:
+    """Nobody helps a group of people (the problem the project answers), a risk ("если"), the
+    project being the only one ("кроме нас") or a need for the budget: content."""
+    facts = analyzer.analyze_sync(text, lang=lang, asked=asked)
+    assert facts.answer_class.is_content, text
+    assert asked in facts.topics
+
+
+def test_whose_day_and_whom_nobody_helps_is_read_from_the_grammar() -> None:
+    """The speaker's verb: a past singular verb with no other subject before it ("ездил") or
+    a first person singular present one ("бегаю"), not someone else's ("директор уехал"); the
+    grumble's "who": "нам" (or a subjectless plural past verb) and no group of people."""
+    from grant_interviewer.adapters.nlp.resources import get_resources
+
+    resources = get_resources()
+    resources.start()
+    assert resources.wait(60)
+    lexicon = _lexicon(resources.morph)
+    cues = TopicCues(load_pack("ru"))
+
+    def weighed(text: str) -> asides.AsideWeights:
+        return asides.weigh(sentences_of(text, "ru", lexicon), cues)
+
+    assert weighed("Вчера полдня ездил за справками.").is_aside
+    assert weighed("Сегодня с утра бегаю по кабинетам с бумагами.").is_aside
+    assert weighed("Вчера директор полдня ездил за справками.").core == 1  # "справка" alone
+    assert weighed("Вчера бухгалтер весь день искала договор в папках.").core == 0
+    assert weighed("Просили у района автобус, даже ответа не дали.").is_aside
+    assert weighed("Нам никто не отвечает.").is_aside
+    assert weighed("Им никто не отвечает.").core == 0  # "им": a group, the problem
+    assert weighed("Детям никто не отвечает.").core == 0

@@ -186,9 +186,9 @@ ASKING = frozenset({
 })
 _IN_VAIN = frozenset({"даже", "толк", "бесполезно", "зря", "напрасно", "сколько", "столько",
                       "годами", "every", "again", "never"})
-# not a grumble: a risk ("если грант не дадут, нам никто не поможет"), the project being the
-# only one ("никто, кроме нас, этим не занимается")
-_NOT_A_GRUMBLE = frozenset({"если", "кроме", "if", "unless", "except", "besides"})
+# not a grumble: a risk or a need ("если грант не дадут, нам никто не поможет", "нет никого,
+# кто бы нам помог с транспортом"), the project being the only one ("никто, кроме нас")
+_NOT_A_GRUMBLE = frozenset({"если", "бы", "кроме", "if", "unless", "except", "besides"})
 _US = frozenset({"мы", "наш", "us", "we", "our", "ours"})
 _THEY = frozenset({"они", "их", "them", "they", "their"})
 # groups of people the project may serve besides the lexicon's: the grumble's "who"
@@ -372,8 +372,8 @@ def _speakers_verb(tokens: list[Token], index: int, first: int) -> bool:
         if other.lemma == "я":
             return True
         after_prep = any("PREP" in t.tags for t in tokens[max(first, k - 2):k])
-        if not after_prep and other.tags & gender:
-            return False  # "директор согласился": someone else's
+        if not after_prep and (other.tags & gender or "anim" in other.tags):
+            return False  # "директор согласился", "бухгалтер искала": someone else's
     return True
 
 
@@ -396,8 +396,10 @@ def _nobody_helps_us(tokens: list[Token], span: list[int], sentence: Sentence) -
         nobody.append(span[0])  # "ни одна организация", "no one" (number words are digits)
     helping = [i for i in span if _in(tokens[i], HELP)]
     indifferent = [i for i in span if _in(tokens[i], INDIFFERENCE)]
-    asking = [i for i in span if _in(tokens[i], ASKING)]
     in_vain = [i for i in span if _in(tokens[i], _IN_VAIN)]
+    # asked in vain: "просили", "обращались" ("просим деньги на автобус" is the budget's request)
+    asking = [i for i in span if _in(tokens[i], ASKING)
+              and (in_vain or "past" in tokens[i].tags or not tokens[i].tags)]
     if not ((nobody and helping) or indifferent or (asking and (nobody or in_vain))):
         return {}
     return dict.fromkeys([*us, *nobody, *helping, *indifferent, *asking, *in_vain], 0.5)

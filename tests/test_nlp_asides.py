@@ -216,6 +216,11 @@ def test_whose_day_and_whom_nobody_helps_is_read_from_the_grammar() -> None:
     assert weighed("Сегодня с утра бегаю по кабинетам с бумагами.").is_aside
     assert weighed("Вчера директор полдня ездил за справками.").core == 1  # "справка" alone
     assert weighed("Вчера бухгалтер весь день искала договор в папках.").core == 0
+    assert weighed("Вчера полдня проторчала в министерстве.").is_aside  # time lost: an errand
+    assert weighed("С утра то в банк, то в налоговую.").is_aside  # no verb: the speaker's day
+    # a trip alone, or a day with a group of people, is the project's
+    assert weighed("Утром съездила на рынок за красками для мастерской.").core == 0
+    assert weighed("Вчера весь день возила подростков по банкам на экскурсии.").core == 0
     assert weighed("Просили у района автобус, даже ответа не дали.").is_aside
     assert weighed("Нам никто не отвечает.").is_aside
     assert weighed("Им никто не отвечает.").core == 0  # "им": a group, the problem

@@ -22,9 +22,9 @@ Two more classes are read from grammar as well as from lemmas, sentence by sente
 - the speaker's day told as a story: a time word of the day ("сегодня", "вчера", "с утра",
   "на днях", "полдня", "this morning") with a verb of the speaker's own (past tense, singular,
   masculine or feminine, with no other subject before it: "ездил", "просидела"; first person
-  singular present: "бегаю"; English: a past form opening the sentence or after "I"); the errands
-  in such a sentence ("очередь", "документы", "налоговая", "дорога", "queue", "bank", "traffic")
-  are the aside's words too;
+  singular present: "бегаю"; English: a past form opening the sentence or after "I"; or no verb
+  at all) and an errand ("очередь", "документы", "налоговая", "просидела", "queue", "bank",
+  "traffic"); the errands and the speaker's trips ("ездил", "искала") are the aside's words;
 - a grumble that nobody helps *us*: "никто"/"nobody" with a word of help or answer ("помогать",
   "поддерживать", "отвечать", "нужный", "cares"), indifference ("плевать", "безразлично",
   "ignored") or asking in vain ("просили" with "даже", "толку", "сколько"), said of the
@@ -144,19 +144,24 @@ DAY_TIME = frozenset({
 _DAY_BEFORE = frozenset({"весь", "целый", "этот", "all", "whole"})
 _HABIT = frozenset({"каждый", "по", "every", "each"})
 _WEEK_BEFORE = frozenset({"прошлый", "этот", "last", "this", "past"})
-# ... and the errands of such a day
+# ... and the errands of such a day: things and places, and the verbs of time lost (1 each) ...
 ERRANDS = frozenset({
     "очередь", "налоговая", "налоговый", "банк", "почта", "нотариус", "мфц", "поликлиника",
     "сервис", "автосервис", "касса", "бумага", "документ", "папка", "шкаф", "устав", "подпись",
     "печать", "совещание", "планёрка", "планерка", "приём", "прием", "дорога", "пробка",
-    "машина", "автобус", "электричка", "маршрутка", "такси", "поезд", "ездить", "съездить",
-    "ехать", "поехать", "приехать", "возить", "отвозить", "отвезти", "мотаться", "бегать",
-    "сбегать", "ходить", "сходить", "искать", "разбирать", "стоять", "простоять", "просидеть",
-    "сидеть", "ждать", "подождать", "прождать", "вернуться", "возвращаться", "разгрестись",
+    "машина", "электричка", "маршрутка", "такси", "поезд", "инстанция",
+    "простоять", "просидеть", "прождать", "проторчать", "торчать", "мотаться", "разгрестись",
     "queue", "queued", "queuing", "queueing", "bank", "post", "tax", "documents", "papers",
-    "folder", "traffic", "road", "roads", "drive", "drove", "driving", "bus", "train", "car",
-    "garage", "dentist", "appointment", "meeting", "meetings", "errands", "looking",
-    "searching", "waiting", "waited", "stuck", "spent", "sorting", "back",
+    "folder", "traffic", "road", "roads", "bus", "train", "car", "garage", "dentist",
+    "appointment", "meeting", "meetings", "errands", "stamp", "form", "stuck",
+})
+# ... and the verbs of going and seeking (0.5 each, and only the speaker's): a trip alone may be
+# the project's ("утром съездила на рынок за красками для мастерской")
+TRIPS = frozenset({
+    "ездить", "съездить", "ехать", "поехать", "приехать", "возить", "отвозить", "отвезти",
+    "бегать", "сбегать", "ходить", "сходить", "искать", "разбирать", "стоять", "сидеть", "ждать",
+    "подождать", "вернуться", "возвращаться", "drive", "drove", "driving", "looking",
+    "searching", "waiting", "waited", "spent", "sorting", "back",
 })
 # English past forms of the speaker's day (besides "-ed")
 _PAST_EN = frozenset({
@@ -303,25 +308,33 @@ def _stories_and_grumbles(sentences: list[Sentence],
 def _speakers_day(tokens: list[Token], span: list[int]) -> _Words:
     """"вчера полдня искал папку", "spent the morning at the bank": the time words and the
     errands of a sentence that tells the speaker's day of errands (a time word, a verb of the
-    speaker's own and at least one errand), empty when it does not. The speaker's verbs weigh
-    only as errands, half as much as the errands' nouns ("съездила" is said of the project
+    speaker's own or none, and an errand: a thing, a place or time lost), empty when it does
+    not. The speaker's verbs of going and seeking weigh half ("съездила" is said of the project
     too); the other verbs keep their cues."""
     times = [i for i in span if _day_time(tokens, i)]
     if not times:
         return {}
     verbs = {i for i in span if _speakers_verb(tokens, i, span[0])}
-    if not verbs:
+    if not verbs and not _verbless(tokens, span):
         return {}
     if any(_people(tokens[i]) and not _in(tokens[i], OWN_FAMILY) for i in span):
         return {}  # "сегодня видела, как подростки сидят в подъезде": the beneficiaries' day
-    errands = {i: 0.5 if i in verbs else 1.0 for i in span
+    errands = {i: 1.0 for i in span
                if _in(tokens[i], ERRANDS) and (i in verbs or not _is_verb(tokens[i]))}
     if not errands:
-        return {}  # "вчера я встретилась с директором школы": a day, but the project's
+        # "вчера я встретилась с директором школы", "утром съездила на рынок за красками для
+        # мастерской": a day, or a trip, for the project
+        return {}
+    errands |= {i: 0.5 for i in verbs if _in(tokens[i], TRIPS)}
     found: _Words = dict.fromkeys(times, 0.5) | errands
     # "я" is the story's own subject: it weighs as part of the sentence, not again
     found |= {i: 0.0 for i in span if tokens[i].lower in ("я", "i") and i not in found}
     return found
+
+
+def _verbless(tokens: list[Token], span: list[int]) -> bool:
+    """"Весь день на ногах: то в банк, то на почту": a Russian sentence with no verb."""
+    return all(tokens[i].tags and not tokens[i].tags & {"VERB", "INFN"} for i in span)
 
 
 def _is_verb(token: Token) -> bool:

@@ -219,12 +219,10 @@ class AsideWeights:
         return self.core >= 1 and self.aside > self.project
 
 
-def _lemmas(token: Token) -> tuple[str, ...]:
-    return (token.lemma, *token.lemmas) if token.lemmas else (token.lemma,)
-
-
 def _in(token: Token, lemmas: frozenset[str]) -> bool:
-    return token.lower in lemmas or any(lemma in lemmas for lemma in _lemmas(token))
+    """The word form or one of its lemmas is in ``lemmas`` (the hot path: no tuples built)."""
+    return (token.lower in lemmas or token.lemma in lemmas
+            or (bool(token.lemmas) and not lemmas.isdisjoint(token.lemmas)))
 
 
 def weigh(sentences: list[Sentence], cues: TopicCues) -> AsideWeights:
@@ -394,6 +392,14 @@ def _nobody_helps_us(tokens: list[Token], span: list[int], sentence: Sentence) -
     """"нам никто не помогает", "всем на нас плевать", "просили ..., даже ответа не получили":
     the grumble's words (0.5 each) when the sentence is said of the applicants and of no group
     of people; empty otherwise."""
+    nobody = [i for i in span if _in(tokens[i], _NOBODY)]
+    raw = [t.lower for t in sentence.tokens]
+    if any(w in ("ни", "no") and n == "1" for w, n in pairwise(raw)):
+        nobody.append(span[0])  # "ни одна организация", "no one" (number words are digits)
+    indifferent = [i for i in span if _in(tokens[i], INDIFFERENCE)]
+    asking = [i for i in span if _in(tokens[i], ASKING)]
+    if not (nobody or indifferent or asking):
+        return {}  # the common case: no more work
     words = [tokens[i] for i in span]
     if any(_people(t) or _in(t, _GROUPS) or _they(tokens, i, span[0]) for i, t in zip(
             span, words, strict=True)):
@@ -403,16 +409,10 @@ def _nobody_helps_us(tokens: list[Token], span: list[int], sentence: Sentence) -
     us = [i for i in span if _in(tokens[i], _US) or _we_did(tokens, i, span[0])]
     if not us:
         return {}
-    nobody = [i for i in span if _in(tokens[i], _NOBODY)]
-    raw = [t.lower for t in sentence.tokens]
-    if any(w in ("ни", "no") and n == "1" for w, n in pairwise(raw)):
-        nobody.append(span[0])  # "ни одна организация", "no one" (number words are digits)
     helping = [i for i in span if _in(tokens[i], HELP)]
-    indifferent = [i for i in span if _in(tokens[i], INDIFFERENCE)]
     in_vain = [i for i in span if _in(tokens[i], _IN_VAIN)]
     # asked in vain: "просили", "обращались" ("просим деньги на автобус" is the budget's request)
-    asking = [i for i in span if _in(tokens[i], ASKING)
-              and (in_vain or "past" in tokens[i].tags or not tokens[i].tags)]
+    asking = [i for i in asking if in_vain or "past" in tokens[i].tags or not tokens[i].tags]
     if not ((nobody and helping) or indifferent or (asking and (nobody or in_vain))):
         return {}
     return dict.fromkeys([*us, *nobody, *helping, *indifferent, *asking, *in_vain], 0.5)

@@ -222,6 +222,11 @@ def test_whose_day_and_whom_nobody_helps_is_read_from_the_grammar() -> None:
     assert weighed("Утром съездила на рынок за красками для мастерской.").core == 0
     assert weighed("Вчера весь день возила подростков по банкам на экскурсии.").core == 0
     assert weighed("Просили у района автобус, даже ответа не дали.").is_aside
+    assert weighed("Сегодня возила маму к врачу.").is_aside  # one of the family: the speaker's
+    assert weighed("Сегодня возила бабушек к врачу.").core == 0  # a group: the beneficiaries
     assert weighed("Нам никто не отвечает.").is_aside
+    assert weighed("Всё тянем сами, никто не помогает.").is_aside  # "we" from the verb
+    assert weighed("Помощи ни от кого не видим.").is_aside  # "ни от кого": nobody
+    assert weighed("Пока никто не помогает нам с помещением.").core == 0  # not settled yet
     assert weighed("Им никто не отвечает.").core == 0  # "им": a group, the problem
     assert weighed("Детям никто не отвечает.").core == 0

@@ -40,7 +40,6 @@ word of the classes above and weighs more on the aside side than on the project'
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
 
 from grant_interviewer.adapters.nlp import lexicon_data as words
 from grant_interviewer.adapters.nlp.tokens import Sentence, Token
@@ -137,7 +136,7 @@ PROJECT = frozenset({
 DAY_TIME = frozenset({
     "сегодня", "вчера", "позавчера", "утро", "утром", "вечер", "вечером", "ночь", "ночью",
     "полдень", "сутки",
-    "today", "yesterday", "morning", "afternoon", "evening", "tonight",
+    "today", "yesterday", "morning", "afternoon", "evening", "tonight", "just",
 })
 # ... "день" after these ("весь день", "целый день"; "на днях", "днём" are read from the case),
 # "неделя"/"week" after "прошлый", "этот", "last", "this"
@@ -149,7 +148,8 @@ ERRANDS = frozenset({
     "очередь", "налоговая", "налоговый", "банк", "почта", "нотариус", "мфц", "поликлиника",
     "сервис", "автосервис", "касса", "бумага", "документ", "папка", "шкаф", "устав", "подпись",
     "печать", "совещание", "планёрка", "планерка", "приём", "прием", "дорога", "пробка",
-    "машина", "электричка", "маршрутка", "такси", "поезд", "инстанция",
+    "машина", "электричка", "маршрутка", "такси", "поезд", "инстанция", "врач", "стоматолог",
+    "больница", "суд",
     "простоять", "просидеть", "прождать", "проторчать", "торчать", "мотаться", "разгрестись",
     "queue", "queued", "queuing", "queueing", "bank", "post", "tax", "documents", "papers",
     "folder", "traffic", "road", "roads", "bus", "train", "car", "garage", "dentist",
@@ -164,6 +164,7 @@ TRIPS = frozenset({
     "searching", "waiting", "waited", "spent", "sorting", "back",
 })
 # English past forms of the speaker's day (besides "-ed")
+_LEAD_EN = frozenset({"just", "only", "finally", "then", "also"})  # "Just got back from ..."
 _PAST_EN = frozenset({
     "spent", "went", "drove", "was", "had", "sat", "got", "came", "took", "stood", "left",
     "lost", "found", "made", "did", "ran", "met", "rode", "flew", "kept", "brought", "bought",
@@ -174,7 +175,8 @@ _NOBODY = frozenset({"никто", "nobody", "noone", "nobody's"})
 HELP = frozenset({
     "помогать", "помочь", "помощь", "поддерживать", "поддержать", "поддержка", "отвечать",
     "ответить", "ответ", "слышать", "услышать", "слушать", "нужный", "интересоваться",
-    "заниматься", "дело", "откликнуться", "отозваться", "реагировать",
+    "заниматься", "дело", "откликнуться", "отозваться", "реагировать", "интересный", "давать",
+    "дать", "give", "gives", "gave", "giving",
     "help", "helps", "helped", "helping", "support", "supports", "supported", "care", "cares",
     "cared", "answer", "answers", "answered", "reply", "replies", "replied", "respond",
     "responds", "responded", "listen", "listens", "listened", "interested", "wants",
@@ -193,7 +195,9 @@ _IN_VAIN = frozenset({"даже", "толк", "бесполезно", "зря", 
                       "годами", "every", "again", "never"})
 # not a grumble: a risk or a need ("если грант не дадут, нам никто не поможет", "нет никого,
 # кто бы нам помог с транспортом"), the project being the only one ("никто, кроме нас")
-_NOT_A_GRUMBLE = frozenset({"если", "бы", "кроме", "if", "unless", "except", "besides"})
+# or a state of things not yet settled ("пока никто не помогает, но ведём переговоры")
+_NOT_A_GRUMBLE = frozenset({"если", "бы", "кроме", "пока", "if", "unless", "except", "besides",
+                            "yet"})
 _US = frozenset({"мы", "наш", "us", "we", "our", "ours"})
 _THEY = frozenset({"они", "их", "them", "they", "their"})
 # groups of people the project may serve besides the lexicon's: the grumble's "who"
@@ -315,8 +319,10 @@ def _speakers_day(tokens: list[Token], span: list[int]) -> _Words:
     verbs = {i for i in span if _speakers_verb(tokens, i, span[0])}
     if not verbs and not _verbless(tokens, span):
         return {}
-    if any(_people(tokens[i]) and not _in(tokens[i], OWN_FAMILY) for i in span):
-        return {}  # "сегодня видела, как подростки сидят в подъезде": the beneficiaries' day
+    if any(_people(tokens[i]) and not _one_of_family(tokens[i]) for i in span):
+        # "сегодня видела, как подростки сидят в подъезде", "возила бабушек к врачу": the
+        # beneficiaries' day ("возила маму к врачу": the speaker's own)
+        return {}
     errands = {i: 1.0 for i in span
                if _in(tokens[i], ERRANDS) and (i in verbs or not _is_verb(tokens[i]))}
     if not errands:
@@ -328,6 +334,15 @@ def _speakers_day(tokens: list[Token], span: list[int]) -> _Words:
     # "я" is the story's own subject: it weighs as part of the sentence, not again
     found |= {i: 0.0 for i in span if tokens[i].lower in ("я", "i") and i not in found}
     return found
+
+
+def _one_of_family(token: Token) -> bool:
+    """"маму", "ребёнка", "my kid": one of the speaker's family (many are a group)."""
+    if not _in(token, OWN_FAMILY):
+        return False
+    if token.tags:
+        return "plur" not in token.tags
+    return not token.lower.endswith("s") and token.lower not in ("children", "family")
 
 
 def _verbless(tokens: list[Token], span: list[int]) -> bool:
@@ -366,7 +381,8 @@ def _speakers_verb(tokens: list[Token], index: int, first: int) -> bool:
     if not token.tags:  # English
         if not (token.lower in _PAST_EN or (len(token.lower) > 4 and token.lower.endswith("ed"))):
             return False
-        return index == first or any(t.lower == "i" for t in tokens[max(first, index - 3):index])
+        return (all(t.lower in _LEAD_EN for t in tokens[first:index])
+                or any(t.lower == "i" for t in tokens[max(first, index - 3):index]))
     if "VERB" not in token.tags:
         return False
     if {"1per", "sing", "pres"} <= token.tags:
@@ -393,9 +409,8 @@ def _nobody_helps_us(tokens: list[Token], span: list[int], sentence: Sentence) -
     the grumble's words (0.5 each) when the sentence is said of the applicants and of no group
     of people; empty otherwise."""
     nobody = [i for i in span if _in(tokens[i], _NOBODY)]
-    raw = [t.lower for t in sentence.tokens]
-    if any(w in ("ни", "no") and n == "1" for w, n in pairwise(raw)):
-        nobody.append(span[0])  # "ни одна организация", "no one" (number words are digits)
+    if _nobody_said_apart(sentence):
+        nobody.append(span[0])
     indifferent = [i for i in span if _in(tokens[i], INDIFFERENCE)]
     asking = [i for i in span if _in(tokens[i], ASKING)]
     if not (nobody or indifferent or asking):
@@ -406,7 +421,8 @@ def _nobody_helps_us(tokens: list[Token], span: list[int], sentence: Sentence) -
         return {}  # "пожилым никто не помогает": the beneficiaries' problem
     if any(t.lower in _NOT_A_GRUMBLE for t in words):
         return {}
-    us = [i for i in span if _in(tokens[i], _US) or _we_did(tokens, i, span[0])]
+    us = [i for i in span if _in(tokens[i], _US) or _we_did(tokens, i, span[0])
+          or {"VERB", "1per", "plur"} <= tokens[i].tags]
     if not us:
         return {}
     helping = [i for i in span if _in(tokens[i], HELP)]
@@ -416,6 +432,19 @@ def _nobody_helps_us(tokens: list[Token], span: list[int], sentence: Sentence) -
     if not ((nobody and helping) or indifferent or (asking and (nobody or in_vain))):
         return {}
     return dict.fromkeys([*us, *nobody, *helping, *indifferent, *asking, *in_vain], 0.5)
+
+
+def _nobody_said_apart(sentence: Sentence) -> bool:
+    """"ни одна организация", "ни от кого", "no one" (number words are digits here)."""
+    raw = sentence.tokens
+    for k, token in enumerate(raw[:-1]):
+        if token.lower not in ("ни", "no"):
+            continue
+        after = raw[k + 1]
+        if after.lower == "1" or after.lemma == "кто" or (
+                "PREP" in after.tags and k + 2 < len(raw) and raw[k + 2].lemma == "кто"):
+            return True
+    return False
 
 
 def _they(tokens: list[Token], index: int, first: int) -> bool:

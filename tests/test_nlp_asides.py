@@ -185,13 +185,19 @@ def test_a_grumble_that_nobody_helps_us_is_off_topic(
     ("ru", "partners", "Нам помогают администрация и местные предприниматели."),
     ("ru", "budget_breakdown",
      "В районе нет никого, кто бы нам помог с транспортом, поэтому просим деньги на автобус."),
+    ("ru", "problem", "У нас в посёлке никто не занимается экологией, мусор никто не вывозит."),
+    ("ru", "project_essence", "Раньше этим никто не занимался, мы первые в районе."),
+    ("ru", "target_audience", "Мы работаем с теми, кому никто не помогает."),
+    ("ru", "problem", "В нашем районе никто не поддерживает местных художников."),
     ("en", "problem", "Nobody helps families of refugees with the paperwork, they are lost."),
+    ("en", "problem", "Nobody in our village cares about the old church, it is falling apart."),
     ("en", "project_essence", "Nobody except us runs anything for teenagers in the district."),
 ])
 def test_nobody_helping_the_beneficiaries_stays_content(
         analyzer: OfflineAnalyzer, lang: str, asked: str, text: str) -> None:
-    """Nobody helps a group of people (the problem the project answers), a risk ("если"), the
-    project being the only one ("кроме нас") or a need for the budget: content."""
+    """Nobody helps a group of people (the problem the project answers; "у нас", "в нашем
+    районе" are a place, not the applicants), a risk ("если"), the project being the only one
+    ("кроме нас", "мы первые") or a need for the budget: content."""
     facts = analyzer.analyze_sync(text, lang=lang, asked=asked)
     assert facts.answer_class.is_content, text
     assert asked in facts.topics

@@ -175,7 +175,7 @@ _NOBODY = frozenset({"никто", "nobody", "noone", "nobody's"})
 HELP = frozenset({
     "помогать", "помочь", "помощь", "поддерживать", "поддержать", "поддержка", "отвечать",
     "ответить", "ответ", "слышать", "услышать", "слушать", "нужный", "интересоваться",
-    "заниматься", "дело", "откликнуться", "отозваться", "реагировать", "интересный", "давать",
+    "дело", "откликнуться", "отозваться", "реагировать", "интересный", "давать",
     "дать", "give", "gives", "gave", "giving",
     "help", "helps", "helped", "helping", "support", "supports", "supported", "care", "cares",
     "cared", "answer", "answers", "answered", "reply", "replies", "replied", "respond",
@@ -199,7 +199,18 @@ _IN_VAIN = frozenset({"даже", "толк", "бесполезно", "зря", 
 _NOT_A_GRUMBLE = frozenset({"если", "бы", "кроме", "пока", "if", "unless", "except", "besides",
                             "yet"})
 _US = frozenset({"мы", "наш", "us", "we", "our", "ours"})
-_THEY = frozenset({"они", "их", "them", "they", "their"})
+_THEY = frozenset({"они", "их", "them", "they", "their", "those"})
+# "с теми, кому никто не помогает", "those who": the beneficiaries, said by a relative clause
+_RELATIVE = frozenset({"кто", "тот", "who", "whom"})
+# those asked for help, not helped: animate, but not a group of beneficiaries
+_ADDRESSEES = frozenset({
+    "депутат", "спонсор", "чиновник", "предприниматель", "бизнесмен", "меценат", "партнёр",
+    "партнер", "благотворитель", "эксперт", "глава", "мэр", "губернатор", "министр",
+    "руководитель", "начальник", "директор", "власть",
+})
+# "у нас в посёлке", "в нашем районе", "in our village": a place, not the applicants
+_PLACE_BEFORE_US = frozenset({"у", "в", "во", "на", "по", "из", "около", "in", "at", "around",
+                              "across", "near"})
 # groups of people the project may serve besides the lexicon's: the grumble's "who"
 _GROUPS = frozenset({"бездомный", "нуждающийся", "малоимущий", "одинокий", "homeless",
                      "older", "lonely"})
@@ -250,7 +261,8 @@ def weigh(sentences: list[Sentence], cues: TopicCues) -> AsideWeights:
         for i, weight in found.words.items():
             weights.setdefault(i, weight)
     taken = set(weights)
-    aside = sum(weights.values()) + story.sentences + grumble.sentences  # 1 a sentence
+    # a grumble weighs 1 a sentence; a story 0.5 (its time words and errands weigh besides)
+    aside = sum(weights.values()) + 0.5 * story.sentences + grumble.sentences
     leaning = {i for i, t in enumerate(tokens)
                if i not in taken and (_in(t, LEANING) or _in(t, FIRST_SINGULAR))}
     aside += 0.5 * len(leaning)
@@ -416,16 +428,15 @@ def _nobody_helps_us(tokens: list[Token], span: list[int], sentence: Sentence) -
     if not (nobody or indifferent or asking):
         return {}  # the common case: no more work
     words = [tokens[i] for i in span]
-    if any(_people(t) or _in(t, _GROUPS) or _they(tokens, i, span[0]) for i, t in zip(
-            span, words, strict=True)):
+    if any(_group(tokens, i, span[0]) for i in span):
         return {}  # "пожилым никто не помогает": the beneficiaries' problem
     if any(t.lower in _NOT_A_GRUMBLE for t in words):
         return {}
-    us = [i for i in span if _in(tokens[i], _US) or _we_did(tokens, i, span[0])
-          or {"VERB", "1per", "plur"} <= tokens[i].tags]
+    us = [i for i in span if _us(tokens, i, span[0])]
     if not us:
         return {}
-    helping = [i for i in span if _in(tokens[i], HELP)]
+    helping = [i for i in span if _in(tokens[i], HELP) or (
+        tokens[i].lemma == "заниматься" and any("ablt" in tokens[k].tags for k in us))]
     in_vain = [i for i in span if _in(tokens[i], _IN_VAIN)]
     # asked in vain: "просили", "обращались" ("просим деньги на автобус" is the budget's request)
     asking = [i for i in asking if in_vain or "past" in tokens[i].tags or not tokens[i].tags]
@@ -447,11 +458,35 @@ def _nobody_said_apart(sentence: Sentence) -> bool:
     return False
 
 
-def _they(tokens: list[Token], index: int, first: int) -> bool:
-    """"им", "ими", "them": a group of people, unless the help is theirs to give ("от них")."""
-    if not _in(tokens[index], _THEY):
-        return False
-    return index == first or tokens[index - 1].lower not in ("от", "у", "from")
+def _group(tokens: list[Token], index: int, first: int) -> bool:
+    """A group of people the help is for: "пожилым", "местных художников" (animate plural, not
+    those asked: "спонсоры"), "им", "ими", "them" (not "от них": the help is theirs to give),
+    "тем, кому", "those who"."""
+    token = tokens[index]
+    before = tokens[index - 1].lower if index > first else ""
+    if _people(token) or _in(token, _GROUPS):
+        return True
+    if {"NOUN", "anim", "plur"} <= token.tags:
+        return not _in(token, _ADDRESSEES)
+    if _in(token, _THEY):
+        return before not in ("от", "у", "from")
+    if _in(token, _RELATIVE):
+        return before != "ни" and not (
+            index - 2 >= first and tokens[index - 2].lower == "ни")  # "ни от кого": nobody
+    return False
+
+
+def _us(tokens: list[Token], index: int, first: int) -> bool:
+    """The applicants: "мы", "нам", "нас", "нашу организацию", "us", a first person plural verb
+    ("крутимся") or a plural past one without a subject ("просили"); not a place ("у нас в
+    посёлке", "в нашем районе", "in our village")."""
+    token = tokens[index]
+    if _in(token, _US):
+        before = tokens[index - 1].lower if index > first else ""
+        if token.lemma == "мы":
+            return before != "у"  # "на нас плевать" is said of us
+        return before not in _PLACE_BEFORE_US
+    return {"VERB", "1per", "plur"} <= token.tags or _we_did(tokens, index, first)
 
 
 def _we_did(tokens: list[Token], index: int, first: int) -> bool:

@@ -435,8 +435,9 @@ def _nobody_helps_us(tokens: list[Token], span: list[int], sentence: Sentence) -
     us = [i for i in span if _us(tokens, i, span[0])]
     if not us:
         return {}
-    helping = [i for i in span if _in(tokens[i], HELP) or (
-        tokens[i].lemma == "заниматься" and any("ablt" in tokens[k].tags for k in us))]
+    # help in the future is a risk ("риск — что нам никто не даст помещение"), not a grumble
+    helping = [i for i in span if "futr" not in tokens[i].tags and (_in(tokens[i], HELP) or (
+        tokens[i].lemma == "заниматься" and any("ablt" in tokens[k].tags for k in us)))]
     in_vain = [i for i in span if _in(tokens[i], _IN_VAIN)]
     # asked in vain: "просили", "обращались" ("просим деньги на автобус" is the budget's request)
     asking = [i for i in asking if in_vain or "past" in tokens[i].tags or not tokens[i].tags]

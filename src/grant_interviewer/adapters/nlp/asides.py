@@ -28,9 +28,16 @@ Two more classes are read from grammar as well as from lemmas, sentence by sente
 - a grumble that nobody helps *us*: "никто"/"nobody" with a word of help or answer ("помогать",
   "поддерживать", "отвечать", "нужный", "cares"), indifference ("плевать", "безразлично",
   "ignored") or asking in vain ("просили" with "даже", "толку", "сколько"), said of the
-  applicants ("мы", "нас", "нам", "наш", a plural past verb without a subject, "us") and of no
-  group of people: "пожилым в сёлах никто не помогает" and "подросткам ... никто ими не
-  занимается" are problem statements about the beneficiaries, not grumbles.
+  applicants ("мы", "нас", "нам", "наш", a first person plural verb, a plural past verb
+  without a subject, "us"; not a place: "у нас в посёлке", "в нашем районе") and of no group of
+  people (a group of the lexicon, an animate plural other than those asked for help, "им",
+  "тем, кому"): "пожилым в сёлах никто не помогает" and "подросткам ... никто ими не
+  занимается" are problem statements about the beneficiaries, not grumbles; nor is a risk
+  ("если", "бы", help in the future tense), the project being the only one ("кроме нас") or a
+  state not settled yet ("пока").
+
+A story weighs 0.5 a sentence, its time words and trips 0.5 each, its errands 1; a grumble 1 a
+sentence and its words 0.5 each.
 
 A message is an aside when it states no fact (the classifier's ``has_facts``), holds at least one
 word of the classes above and weighs more on the aside side than on the project's: "у меня кот
@@ -163,8 +170,8 @@ TRIPS = frozenset({
     "подождать", "вернуться", "возвращаться", "drive", "drove", "driving", "looking",
     "searching", "waiting", "waited", "spent", "sorting", "back",
 })
-# English past forms of the speaker's day (besides "-ed")
 _LEAD_EN = frozenset({"just", "only", "finally", "then", "also"})  # "Just got back from ..."
+# English past forms of the speaker's day (besides "-ed")
 _PAST_EN = frozenset({
     "spent", "went", "drove", "was", "had", "sat", "got", "came", "took", "stood", "left",
     "lost", "found", "made", "did", "ran", "met", "rode", "flew", "kept", "brought", "bought",
@@ -175,11 +182,11 @@ _NOBODY = frozenset({"никто", "nobody", "noone", "nobody's"})
 HELP = frozenset({
     "помогать", "помочь", "помощь", "поддерживать", "поддержать", "поддержка", "отвечать",
     "ответить", "ответ", "слышать", "услышать", "слушать", "нужный", "интересоваться",
-    "дело", "откликнуться", "отозваться", "реагировать", "интересный", "давать",
-    "дать", "give", "gives", "gave", "giving",
-    "help", "helps", "helped", "helping", "support", "supports", "supported", "care", "cares",
-    "cared", "answer", "answers", "answered", "reply", "replies", "replied", "respond",
-    "responds", "responded", "listen", "listens", "listened", "interested", "wants",
+    "дело", "откликнуться", "отозваться", "реагировать", "интересный", "давать", "дать",
+    "give", "gives", "gave", "giving", "help", "helps", "helped", "helping", "support",
+    "supports", "supported", "care", "cares", "cared", "answer", "answers", "answered",
+    "reply", "replies", "replied", "respond", "responds", "responded", "listen", "listens",
+    "listened", "interested", "wants",
 })
 INDIFFERENCE = frozenset({
     "плевать", "наплевать", "безразлично", "безразличный", "равнодушный", "равнодушно",
@@ -223,7 +230,8 @@ _SKIP_TAGS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "PNCT"})
 class AsideWeights:
     """How much of a message leans to an aside and how much to the project."""
 
-    core: int  # words of the aside classes (circumstances, complaints)
+    core: int  # words of the aside classes (circumstances, complaints), sentences of a story
+    #            of the speaker's day or of a grumble that nobody helps us
     aside: float  # core words, the grant process in a complaint, leaning words, "I"
     project: float  # anchors: the project, activities, people, the pack's cues, "we" plans
     #                 (the cues are counted only until the project outweighs the aside)

@@ -1,7 +1,8 @@
 """Run the interview database's Alembic migrations without an ``alembic.ini``.
 
 The application migrates by itself: :meth:`SqlRepository.open` calls :func:`upgrade` on every
-start (idempotent: an up-to-date database is left alone). Operators who prefer to migrate
+start (idempotent: an up-to-date database is left alone, without importing Alembic); a new
+database gets the newest schema directly and is stamped with the head (:func:`create_new`). Operators who prefer to migrate
 explicitly (e.g. before rolling out several replicas) use this module's command line, which
 builds the Alembic configuration in code from the migrations shipped inside the package::
 
@@ -79,9 +80,9 @@ _REVISION = re.compile(r"^(down_)?revision\s*(?::[^=]*)?=\s*(?:[\"']([^\"']+)[\"
 def shipped_head() -> str | None:
     """The newest shipped revision, read from the migration files' text without Alembic.
 
-    Importing Alembic costs ~100 ms of every start; a database already at this revision does
-    not need it (``SqlRepository.open``). None when the files do not show one clear head (then
-    Alembic decides, as always).
+    Importing Alembic costs ~100 ms of every start; a database already at this revision, or a
+    new one (:func:`create_new`), does not need it (``SqlRepository.open``). None when the
+    files do not show one clear head (then Alembic decides, as always).
     """
     revisions: set[str] = set()
     parents: set[str] = set()
@@ -96,13 +97,47 @@ def shipped_head() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
+#: Alembic's bookkeeping table (``alembic_version``, one row: the revision the database is at).
+VERSION_TABLE = "alembic_version"
+#: The application's tables: a database with none of them (and no version table) is new.
+APP_TABLES = frozenset({"sessions", "turns"})
+
+
+def create_new(connection: Connection, head: str) -> bool:
+    """On a database without any of our tables: create the newest schema and stamp ``head``.
+
+    Runs without Alembic (importing it and running every revision costs ~200 ms of a first
+    start): the tables come from :data:`.tables.metadata`, which is the schema the migrations
+    build (tests compare the two, table by table, on SQLite and PostgreSQL), and
+    ``alembic_version`` is created as Alembic creates it, holding ``head``, so later revisions
+    upgrade this database as any other. False (nothing done) when the database already has one
+    of the tables: an existing database is always migrated by Alembic.
+    """
+    from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect
+
+    from grant_interviewer.adapters.storage.tables import metadata
+
+    if set(inspect(connection).get_table_names()) & (APP_TABLES | {VERSION_TABLE}):
+        return False
+    version = Table(  # as alembic.ddl.impl.DefaultImpl.version_table_impl defines it
+        VERSION_TABLE,
+        MetaData(),
+        Column("version_num", String(32), nullable=False),
+        PrimaryKeyConstraint("version_num", name=f"{VERSION_TABLE}_pkc"),
+    )
+    metadata.create_all(connection, checkfirst=False)
+    version.create(connection, checkfirst=False)
+    connection.execute(version.insert().values(version_num=head))
+    return True
+
+
 def stamped_revision(connection: Connection) -> str | None:
     """The revision recorded in ``alembic_version`` (plain SQL), None if there is none."""
     from sqlalchemy import inspect, text
 
-    if not inspect(connection).has_table("alembic_version"):
+    if not inspect(connection).has_table(VERSION_TABLE):
         return None
-    rows = connection.execute(text("SELECT version_num FROM alembic_version")).fetchall()
+    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).fetchall()
     return str(rows[0][0]) if len(rows) == 1 else None
 
 

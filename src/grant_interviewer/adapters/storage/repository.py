@@ -140,8 +140,13 @@ class SqlRepository:
         if self._dialect == "postgresql":  # one migrator at a time across processes
             await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7102145093)")
         head = migrate.shipped_head()
-        if head is not None and await conn.run_sync(migrate.stamped_revision) == head:
-            return  # already at the newest revision: no Alembic import on this start
+        if head is not None:  # None: the files show no single head; Alembic decides
+            stamped = await conn.run_sync(migrate.stamped_revision)
+            if stamped == head:
+                return  # already at the newest revision: no Alembic import on this start
+            if stamped is None and await conn.run_sync(migrate.create_new, head):
+                logger.info("created the schema of %s at revision %s", self._display_url, head)
+                return  # a new database: the newest schema directly, no Alembic import either
         before = await conn.run_sync(migrate.current_revision)
         await conn.run_sync(migrate.upgrade)
         after = await conn.run_sync(migrate.current_revision)

@@ -2,9 +2,10 @@
 
 The application migrates by itself: :meth:`SqlRepository.open` calls :func:`upgrade` on every
 start (idempotent: an up-to-date database is left alone, without importing Alembic); a new
-database gets the newest schema directly and is stamped with the head (:func:`create_new`). Operators who prefer to migrate
-explicitly (e.g. before rolling out several replicas) use this module's command line, which
-builds the Alembic configuration in code from the migrations shipped inside the package::
+database gets the newest schema directly and is stamped with the head (:func:`create_new`).
+Operators who prefer to migrate explicitly (e.g. before rolling out several replicas) use this
+module's command line, which builds the Alembic configuration in code from the migrations
+shipped inside the package::
 
     python -m grant_interviewer.adapters.storage.migrate --url URL upgrade head
     python -m grant_interviewer.adapters.storage.migrate --url URL current

@@ -254,3 +254,21 @@ def test_a_database_with_tables_but_no_stamp_is_left_to_alembic(tmp_path: Path) 
 
     with pytest.raises(StorageError, match="already exists"):
         asyncio.run(reopen())
+
+
+def test_two_openers_of_one_new_file_create_it_once(tmp_path: Path) -> None:
+    """Repositories opening the same new SQLite file at once (each its own engine and thread)
+    all succeed; the schema is created once and stamped with one row."""
+    from grant_interviewer.adapters.storage.repository import SqlRepository
+
+    db = tmp_path / "shared.sqlite3"
+
+    async def open_many() -> None:
+        repos = await asyncio.gather(*(SqlRepository.open(f"sqlite:///{db}") for _ in range(4)))
+        for repo in repos:
+            await repo.close()
+
+    asyncio.run(open_many())
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (migrate.head_revision(),)]

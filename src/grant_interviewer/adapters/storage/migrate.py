@@ -118,6 +118,12 @@ def create_new(connection: Connection, head: str) -> bool:
 
     from grant_interviewer.adapters.storage.tables import metadata
 
+    if connection.dialect.name == "sqlite":
+        # One write transaction, taken before looking: pysqlite would commit (and fsync) each
+        # DDL statement on its own, and two processes opening the same new file could both
+        # find it empty. The caller's transaction commits it (PostgreSQL: transactional DDL,
+        # and the caller holds an advisory lock).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     if set(inspect(connection).get_table_names()) & (APP_TABLES | {VERSION_TABLE}):
         return False
     version = Table(  # as alembic.ddl.impl.DefaultImpl.version_table_impl defines it

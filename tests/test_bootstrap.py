@@ -69,3 +69,58 @@ async def test_question_budget_comes_from_the_pack_unless_set(
     finally:
         await repository.close()
     assert report.questions == expected
+
+
+def test_the_first_question_comes_before_the_background_loads(tmp_path: Path) -> None:
+    """`build_app` + `service.start()` import no offline analyzer and start no loader thread:
+    the loads begin one event-loop iteration later (after the caller showed the question), and
+    then the analyzer imports in the background and reads answers as before."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, json, sys, threading\n"
+        "from grant_interviewer.bootstrap import build_app\n"
+        "from grant_interviewer.settings import Settings\n"
+        "ANALYZER = 'grant_interviewer.adapters.nlp.analyzer'\n"
+        "def loaders():\n"
+        "    return sorted(t.name for t in threading.enumerate() if t.name.startswith(\n"
+        "        ('nlp-', 'embedding-load')))\n"
+        "async def main():\n"
+        f"    app = await build_app(Settings(data_dir={str(tmp_path)!r}))\n"
+        "    reply = await app.service.start('u')\n"
+        "    seen = {'question': reply.kind, 'at_question': [ANALYZER in sys.modules, loaders()]}\n"
+        "    await asyncio.sleep(0)  # one iteration: the deferred starts run\n"
+        "    seen['next_iteration'] = loaders()\n"
+        "    for thread in threading.enumerate():\n"
+        "        if thread.name == 'nlp-import':\n"
+        "            thread.join(60)\n"
+        "    seen['imported'] = ANALYZER in sys.modules\n"
+        "    answer = await app.service.handle('u', 'Меня зовут Анна Петрова')\n"
+        "    seen['name'] = (await app.service.find('u')).name\n"
+        "    seen['answered'] = answer.kind\n"
+        "    await app.aclose()\n"
+        "    print(json.dumps(seen))\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, timeout=120).stdout
+    seen = json.loads(out.strip().splitlines()[-1])
+    assert seen["question"] == "question"
+    assert seen["at_question"] == [False, []]
+    assert "nlp-import" in seen["next_iteration"]
+    assert any(name.startswith("embedding-load") for name in seen["next_iteration"])
+    assert seen["imported"] is True
+    assert seen["name"] and "Анна" in seen["name"]
+
+
+async def test_the_deferred_analyzer_reads_answers_without_start(tmp_path: Path) -> None:
+    """Used before `start()` (or with no event loop), the analyzer imports on demand."""
+    from grant_interviewer.bootstrap import DeferredAnalyzer
+    from grant_interviewer.domain.packs import load_pack
+
+    analyzer = DeferredAnalyzer(load_pack)
+    assert analyzer.morph is None and "morphology" in analyzer.status()
+    facts = analyzer.read_sync("Нас 12 человек, бюджет 500 000 рублей", "ru", None)
+    assert facts.money and facts.money[0].amount == 500_000

@@ -2,13 +2,18 @@
 
 ``build_app`` is the only function that knows which adapter implements which port. It is cheap:
 the embedding model and the vector store are *not* loaded here; the retriever loads them in the
-background on first need (``InterviewService.warm_up``).
+background on first need (``InterviewService.warm_up``). Nor is the offline analyzer imported
+here (:class:`DeferredAnalyzer`). The background loads begin at the event loop's next iteration
+after ``warm_up`` (:func:`_soon`), so a caller that shows the first question right after
+``service.start()`` returns does so before the loaders' imports compete with it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -16,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from grant_interviewer.errors import ConfigurationError, MissingExtraError
 from grant_interviewer.ports import (
     AnswerAnalyzer,
+    Embedder,
     QuestionWriter,
     Repository,
     Retriever,
@@ -27,7 +33,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from grant_interviewer.adapters.embeddings.manager import ModelSpec
-    from grant_interviewer.domain.model import ContentPack
+    from grant_interviewer.adapters.knowledge.retriever import ModelManagerLike
+    from grant_interviewer.adapters.nlp.analyzer import OfflineAnalyzer
+    from grant_interviewer.domain.model import ContentPack, InterviewState
+    from grant_interviewer.domain.understanding.facts import AnswerFacts
     from grant_interviewer.interfaces.telegram.setup import TelegramBot
 
     # Only a type here: the caller builds the settings (pydantic-settings, ~150 ms to import),
@@ -116,7 +125,7 @@ def build_retriever(settings: Settings) -> Retriever | None:
     from grant_interviewer.adapters.knowledge.retriever import KnowledgeRetriever
 
     return KnowledgeRetriever(
-        get_manager(spec),
+        DeferredStart(get_manager(spec)),
         lambda: open_vector_store(settings),
         top_k=settings.kb_top_k,
         score_threshold=score_threshold(settings),
@@ -167,10 +176,129 @@ def service_config(
 
 
 def build_analyzer(pack_loader: Callable[[str], ContentPack]) -> AnswerAnalyzer:
-    """The offline answer analyzer (its morphology loads in the background on ``start()``)."""
-    from grant_interviewer.adapters.nlp.analyzer import OfflineAnalyzer
+    """The offline answer analyzer; its modules import and its morphology loads in the
+    background once ``start()`` is called (:class:`DeferredAnalyzer`)."""
+    return DeferredAnalyzer(pack_loader)
 
-    return OfflineAnalyzer(pack_loader)
+
+def _soon(callback: Callable[[], None]) -> None:
+    """Call ``callback`` at the running event loop's next iteration (at once without a loop).
+
+    The service starts the background loads in ``start()`` as soon as the first question is
+    ready; their threads import modules, which takes the interpreter from the caller that is
+    rendering that question. One iteration later the question is on screen.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        callback()
+        return
+    loop.call_soon(callback)
+
+
+class DeferredStart:
+    """A model manager whose ``start_loading`` begins at the event loop's next iteration.
+
+    Everything else is the manager's own; ``ensure_ready`` starts the load itself, so nothing
+    that waits for the model is delayed.
+    """
+
+    def __init__(self, manager: ModelManagerLike) -> None:
+        self.manager = manager
+
+    def start_loading(self) -> None:
+        """Begin loading in the background, one loop iteration from now (instant)."""
+        _soon(self.manager.start_loading)
+
+    async def ensure_ready(self, timeout: float) -> bool:  # noqa: ASYNC109 - the manager's API
+        """Wait up to ``timeout`` s for the model (starting its load now if needed)."""
+        return await self.manager.ensure_ready(timeout)
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The loaded model, or None."""
+        return self.manager.embedder
+
+    def status(self) -> dict[str, object]:
+        """The manager's status."""
+        return self.manager.status()
+
+
+class DeferredAnalyzer:
+    """The offline analyzer (``adapters.nlp.analyzer.OfflineAnalyzer``), imported on first use.
+
+    Its modules (rule tables, regular expressions: ~20-30 ms) are not imported on the first
+    question's path: ``start()`` imports them in a background thread, at the event loop's next
+    iteration, and then starts the morphology load. An answer analysed before that finished
+    waits for the import in a worker thread; ``read_sync`` (answers stored without facts)
+    imports it at once.
+    """
+
+    name = "offline"
+
+    def __init__(self, pack_loader: Callable[[str], ContentPack]) -> None:
+        self._pack_loader = pack_loader
+        self._lock = threading.Lock()
+        self._analyzer: OfflineAnalyzer | None = None
+        self._loader: threading.Thread | None = None
+
+    def _get(self) -> OfflineAnalyzer:
+        """The analyzer, imported and built now if it is not yet (any thread)."""
+        analyzer = self._analyzer
+        if analyzer is None:
+            with self._lock:
+                if self._analyzer is None:
+                    from grant_interviewer.adapters.nlp.analyzer import OfflineAnalyzer
+
+                    self._analyzer = OfflineAnalyzer(self._pack_loader)
+                analyzer = self._analyzer
+        return analyzer
+
+    def start(self) -> None:
+        """Begin importing the analyzer and loading its morphology (instant, idempotent)."""
+        if self._analyzer is not None:
+            self._analyzer.start()
+            return
+        _soon(self._start_loader)
+
+    def _start_loader(self) -> None:
+        if self._analyzer is not None:
+            self._analyzer.start()
+            return
+        with self._lock:
+            if self._loader is not None and self._loader.is_alive():
+                return
+            self._loader = threading.Thread(target=self._load, name="nlp-import", daemon=True)
+            self._loader.start()
+
+    def _load(self) -> None:
+        try:
+            self._get().start()
+        except Exception:  # a broken install: answers are read by the engine's rules
+            logger.exception("the offline analyzer failed to import")
+
+    async def analyze(self, text: str, *, lang: str, asked: str | None,
+                      state: InterviewState) -> AnswerFacts:
+        """The offline analyzer's facts of one answer."""
+        analyzer = self._analyzer
+        if analyzer is None:
+            analyzer = await asyncio.to_thread(self._get)
+        return await analyzer.analyze(text, lang=lang, asked=asked, state=state)
+
+    def read_sync(self, text: str, lang: str, asked: str | None) -> AnswerFacts:
+        """``OfflineAnalyzer.read_sync`` (the engine's reader of answers stored without facts)."""
+        return self._get().read_sync(text, lang, asked)
+
+    @property
+    def morph(self) -> Any:
+        """The loaded ``pymorphy3.MorphAnalyzer`` (None while loading)."""
+        return self._analyzer.morph if self._analyzer is not None else None
+
+    def status(self) -> dict[str, Any]:
+        """Readiness of the morphology."""
+        from grant_interviewer.adapters.nlp.resources import get_resources
+
+        return get_resources().status()
 
 
 async def build_app(

@@ -187,9 +187,13 @@ def _length_validator(terminal: TerminalInput) -> Validator:
     return _Length()
 
 
+def _is_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def open_input(console: Console, max_chars: int) -> ChatInput:
     """The editor on a terminal, line-per-message reading otherwise."""
-    if sys.stdin.isatty() and sys.stdout.isatty():
+    if _is_terminal():
         return TerminalInput(max_chars)
     return PipeInput(console)
 
@@ -232,13 +236,18 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
     service = app.service
     spoken = lang or settings.lang  # the interview's language once known (a resumed one keeps it)
     try:
-        source = open_input(console, settings.max_answer_chars)
+        terminal = _is_terminal()
+        # On a terminal the editor (prompt_toolkit: ~100-170 ms of imports) is set up once the
+        # first question is on screen, while the person reads it.
+        source = None if terminal else open_input(console, settings.max_answer_chars)
         reply = await _opening(service, user_id, lang)
         spoken = reply.lang
         render(console, reply)
         console.print(Text(_words(spoken)["commands"], style="dim"))
-        if isinstance(source, TerminalInput):
+        if terminal:
             console.print(Text(_words(spoken)["keys"], style="dim"))
+        if source is None:
+            source = open_input(console, settings.max_answer_chars)
         while True:
             if reply.kind == "finished":  # the finishing turn: render the files now
                 files = await service.write_exports(reply.session_id)

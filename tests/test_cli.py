@@ -191,3 +191,71 @@ def test_chat_shows_reply_text_literally() -> None:
     render(console, Reply(session_id="s", kind="question",
                           text="You said: [draft] budget [bold]50 000[/bold]"))
     assert "You said: [draft] budget [bold]50 000[/bold]" in out.getvalue()
+
+
+# --- the garbage collector while a command starts --------------------------------------------
+
+_GC_PROBE = """
+import gc, json, sys
+from grant_interviewer.interfaces.cli import app, chat, common
+seen = {}
+shown = chat.render
+def render(console, reply):
+    seen.setdefault("at_first_question", gc.isenabled())
+    shown(console, reply)
+chat.render = render
+real_settings = common.cli_settings
+def settings(**kwargs):
+    seen["before_settings"] = gc.isenabled()
+    result = real_settings(**kwargs)
+    seen["after_settings"] = gc.isenabled()
+    return result
+app.cli_settings = settings
+sys.argv = ["grant-interviewer", *sys.argv[1:]]
+try:
+    app.main()
+except SystemExit:
+    pass
+seen["after"] = gc.isenabled()
+sys.stderr.write(json.dumps(seen) + "\\n")
+"""
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["chat", "--user", "gc"], {"before_settings": False, "after_settings": False,
+                                "at_first_question": False, "after": True}),
+    (["sessions"], {"before_settings": False, "after_settings": True, "after": True}),
+])
+def test_the_console_script_pauses_the_collector_only_while_starting(
+        args: list[str], expected: dict[str, bool]) -> None:
+    """`main()` stops the cyclic GC for the start: `chat` turns it back on once its first
+    question is on screen, every other command once its settings are read; it is on after."""
+    import json
+
+    done = subprocess.run([sys.executable, "-c", _GC_PROBE, *args], input="", env={
+        **os.environ, "GRANT_INTERVIEWER_EMBEDDING_BACKEND": "none"}, capture_output=True,
+        text=True, timeout=120, check=False)
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == expected, done.stderr
+
+
+def test_resume_gc_only_undoes_pause_gc() -> None:
+    """Outside the console script (tests, an embedding program) the collector is left alone."""
+    import gc
+
+    from grant_interviewer.interfaces.cli.common import pause_gc, resume_gc
+
+    assert gc.isenabled()
+    resume_gc()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        pause_gc()  # already off by someone else: not ours to turn on
+        resume_gc()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    pause_gc()
+    assert not gc.isenabled()
+    resume_gc()
+    resume_gc()
+    assert gc.isenabled()

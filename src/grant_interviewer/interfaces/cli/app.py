@@ -17,7 +17,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from grant_interviewer.interfaces.cli.common import cli_settings, print_error
+from grant_interviewer.interfaces.cli.common import cli_settings, pause_gc, print_error, resume_gc
 
 app = typer.Typer(
     name="grant-interviewer",
@@ -56,7 +56,7 @@ def chat(
     from grant_interviewer.errors import GrantInterviewerError
     from grant_interviewer.interfaces.cli.chat import run_chat
 
-    settings = cli_settings()
+    settings = cli_settings(keep_gc_paused=True)  # resumed once the first question shows
     try:
         code = asyncio.run(
             run_chat(settings, user_id=user or _default_user(), lang=_check_lang(lang))
@@ -306,5 +306,9 @@ _mount_kb()
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (the garbage collector paused while the command starts)."""
+    pause_gc()
+    try:
+        app()
+    finally:
+        resume_gc()

@@ -230,6 +230,7 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
     choices (finished with required topics missing: ``/continue``) keeps it open.
     """
     from grant_interviewer.bootstrap import build_app
+    from grant_interviewer.interfaces.cli.common import resume_gc
 
     console = Console(highlight=False)
     app = await build_app(settings)
@@ -248,6 +249,7 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
             console.print(Text(_words(spoken)["keys"], style="dim"))
         if source is None:
             source = open_input(console, settings.max_answer_chars)
+        resume_gc()  # paused by the console script while it started
         while True:
             if reply.kind == "finished":  # the finishing turn: render the files now
                 files = await service.write_exports(reply.session_id)
@@ -272,6 +274,7 @@ async def run_chat(settings: Settings, *, user_id: str, lang: str | None) -> int
         _saved(console, spoken, user_id)
         return 130
     finally:
+        resume_gc()
         await app.aclose()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,8 @@ async def test_starting_an_interview_preloads_the_model_without_waiting_for_it(
         assert retriever is not None
         before = retriever.status()["model"]["state"]  # type: ignore[attr-defined]
         reply = await app.service.start("p1", lang="ru")
+        at_question = retriever.status()["model"]["state"]  # type: ignore[attr-defined]
+        await asyncio.sleep(0)  # the load begins one loop iteration later (bootstrap._soon)
         after = retriever.status()["model"]["state"]  # type: ignore[attr-defined]
         assert await retriever.wait_until_prepared(60)  # type: ignore[attr-defined]
     finally:
@@ -165,4 +168,5 @@ async def test_starting_an_interview_preloads_the_model_without_waiting_for_it(
         reset_managers()
     assert before == "not_loaded"  # building the app loads nothing
     assert reply.question and reply.reference_point is None  # the name question
+    assert at_question == "not_loaded"  # the caller shows the question before the load starts
     assert after in ("loading", "ready")  # the load was started by start(), not awaited

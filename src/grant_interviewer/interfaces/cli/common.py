@@ -59,7 +59,7 @@ _gc_paused = False
 def pause_gc() -> None:
     """Stop the cyclic garbage collector while a command starts (the console script's ``main``).
 
-    Starting imports and builds ~150,000 objects that live as long as the process (modules,
+    Starting imports and builds ~140,000 objects that live as long as the process (modules,
     classes, SQLAlchemy and pydantic structures); the collector would run ~200 times over them
     before ``chat`` shows its first question, ~8 % of that time. :func:`resume_gc` turns it
     back on: every command except ``chat`` when its settings are read, ``chat`` once its first

@@ -375,3 +375,22 @@ async def test_a_recall_is_not_repeated_in_the_next_questions(app: App) -> None:
         opening = first.split(".")[0]
         if opening.startswith(("Вы упомянули", "Вы писали")):
             assert not second.startswith(opening) and not third.startswith(opening), questions
+
+
+async def test_an_answer_that_fills_another_section_is_acknowledged(app: App) -> None:
+    """Co-funding given to the problem question: the follow-up says it was recorded there
+    before asking about the problem again."""
+    await _past_name(app, "n1")
+    reply = await app.service.handle(
+        "n1", "Проект «Тёплый дом» — клуб для одиноких пожилых людей в Арзамасе, 60 участников.")
+    for _ in range(4):
+        if reply.reference_point == "problem":
+            break
+        reply = await app.service.handle("n1", "да")
+    assert reply.reference_point == "problem"
+    after = await app.service.handle(
+        "n1", "Софинансирование 300 тысяч рублей — помещение и работа волонтёров")
+    state = await app.service.find("n1")
+    assert state.topics["co_funding"].status == TopicStatus.COMPLETE
+    assert after.reference_point == "problem"
+    assert str(after.question).startswith("Это записано в раздел «Софинансирование».")

@@ -104,6 +104,8 @@ WRITER_PHRASES: dict[str, frozenset[str]] = {
         "followup_refers_back": ("title",),
         "followup_off_topic": ("title",),
         "again_prefix": ("title",),
+        "noted_other": ("what",),
+        "noted_others": ("what",),
         "list_and": (),
         "aspect_details": (),
         "aspect_focus": ("title",),

@@ -141,6 +141,9 @@ class TemplateWriter:
         )
         parts: list[str] = []  # the question itself
         extras: list[str] = []  # what helps answer it; left out where it repeats
+        noted = self._noted(state, pack, rp)
+        if noted:  # the last answer filled another section instead: say it was heard
+            parts.append(noted)
         if plan.kind == "followup":
             if answer_class:  # what the last answer was: "не знаю", "а что писать?", "писала выше"
                 parts.append(pack.phrase(_CLASS_LEADS[answer_class], title=rp.title))
@@ -214,6 +217,29 @@ class TemplateWriter:
         if recall and any(recall in question for question in asked):
             return ""  # said in one of the last two questions: once is a recall, twice a tic
         return recall
+
+    @staticmethod
+    def _noted(state: InterviewState, pack: ContentPack, rp: ReferencePoint) -> str:
+        """"Это записано в раздел «Софинансирование»." when the last answer, given to another
+        question, completed one or two other sections while its own is still open."""
+        last = next((t for t in reversed(state.turns)
+                     if t.answer is not None and t.kind != "name"), None)
+        if last is None or last.reference_point is None:
+            return ""
+        own = state.topics.get(last.reference_point)
+        if own is None or own.status == TopicStatus.COMPLETE:
+            return ""
+        titles = [point.title for point in pack.reference_points
+                  if point.id not in (last.reference_point, rp.id)
+                  and (topic := state.topics.get(point.id)) is not None
+                  and topic.status == TopicStatus.COMPLETE
+                  and topic.covered_by_turn == last.index]
+        if not titles or len(titles) > 2:
+            return ""
+        if len(titles) == 1:
+            return pack.phrase("noted_other", what=titles[0])
+        quoted = [f"«{t}»" if state.lang == "ru" else f"“{t}”" for t in titles]
+        return pack.phrase("noted_others", what=pack.phrases["list_and"].join(quoted))
 
     @staticmethod
     def _exact(state: InterviewState, pack: ContentPack, rp: ReferencePoint) -> str:

@@ -249,7 +249,7 @@ def run_variant(name: str, env_over: dict[str, str], args: argparse.Namespace) -
 
 def line(label: str, phase: dict[str, Any], base: dict[str, Any] | None) -> str:
     """One phase of one variant."""
-    ratio = (f"  x{phase['p95'] / base['p95']:.2f} p95 vs baseline"
+    ratio = (f"  x{phase['p95'] / base['p95']:.2f} p95 vs {base.get('variant', 'baseline')}"
              if base is not None and base["p95"] else "")
     batches = phase["batches"]
     sizes = " ".join(f"{k}x{v}" for k, v in sorted(batches["sizes"].items(),
@@ -274,6 +274,9 @@ def main() -> None:
     parser.add_argument("--variants", default="ours,baseline")
     parser.add_argument("--competitor", action="store_true",
                         help="also run every variant beside one CPU-bound process")
+    parser.add_argument("--compare-src", type=Path, default=None,
+                        help="also run the default configuration with PYTHONPATH=DIR (e.g. a "
+                             "`git archive <rev> src` export): the earlier code in the same run")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
@@ -284,6 +287,9 @@ def main() -> None:
     variants = {name: VARIANTS[name] for name in args.variants.split(",") if name}
     for ms in filter(None, args.windows.split(",")):
         variants[f"ours, window {ms} ms"] = {"GRANT_INTERVIEWER_EMBEDDING_BATCH_WINDOW_MS": ms}
+    if args.compare_src is not None:
+        # the earlier code of the same configuration, first: the ratio printed is against it
+        variants = {"compared": {"PYTHONPATH": str(args.compare_src.resolve())}, **variants}
     load = os.getloadavg()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.applicants} applicants; burst of "
@@ -300,13 +306,14 @@ def main() -> None:
             if competitor is not None:
                 competitor.kill()
                 competitor.wait()
-        base = results.get("baseline")
+        base = results.get("compared") or results.get("baseline")
         for name, result in results.items():
             print(f"{name} (threads {result['threads']}, max batch {result['max_batch']}, "
                   f"window {result['window_ms']:g} ms):")
             for phase in ("burst", "sustained"):
                 print(line(phase, result[phase],
-                           base[phase] if base is not None and name != "baseline" else None))
+                           {**base[phase], "variant": base["variant"]}
+                           if base is not None and result is not base else None))
         ours = results.get("ours")
         if ours is not None:
             b, s = ours["burst"], ours["sustained"]

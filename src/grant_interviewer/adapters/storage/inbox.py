@@ -1,0 +1,195 @@
+"""The Telegram bot's inbox: a durable receipt of every update taken by long polling.
+
+``interfaces/telegram/inbox.py`` writes each batch ``getUpdates`` returned here *before* the
+next ``getUpdates`` (whose offset confirms the batch to Telegram) is sent, marks an update done
+after its turn, and replays the entries not done when the bot starts. This module is only the
+table (``tables.telegram_inbox``, migration 0003) in the interview database (SQLite or
+PostgreSQL), on an engine of its own: the repository's connection pool and write lock are not
+shared, SQLite's busy timeout serialises the two writers.
+
+The inbox is small: a done entry is deleted as soon as Telegram was told it is confirmed (a
+``getUpdates`` with a higher offset succeeded), so it holds the updates in flight plus one batch.
+Rows are keyed by (bot id, update id): several bots may share one database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from grant_interviewer.adapters.storage.engine import (
+    driver_errors,
+    mask_url,
+    normalise_url,
+    set_sqlite_pragmas,
+    sqlite_file,
+)
+from grant_interviewer.errors import ConfigurationError, StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """An update not done: its id, its JSON, and how many times a start replayed it."""
+
+    update_id: int
+    payload: str
+    attempts: int
+
+
+class SqlInbox:
+    """The ``telegram_inbox`` table of an already migrated database."""
+
+    def __init__(self, engine: AsyncEngine, *, display_url: str) -> None:
+        self._engine = engine
+        self._display_url = display_url
+        self._dialect = engine.dialect.name
+
+    @classmethod
+    async def open(cls, url: str) -> SqlInbox:
+        """An engine of its own on ``url``; the repository (``SqlRepository.open``) migrates.
+
+        ConfigurationError for an in-memory SQLite database: another engine would see another
+        database (and nothing there survives the process anyway).
+        """
+        from sqlalchemy import event
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        parsed = normalise_url(url)
+        display = mask_url(parsed)
+        kwargs: dict[str, Any] = {}
+        if parsed.get_backend_name() == "sqlite":
+            if sqlite_file(parsed) is None:
+                raise ConfigurationError(f"no durable inbox in an in-memory database ({display})")
+        else:
+            kwargs["pool_pre_ping"] = True
+        engine = create_async_engine(parsed, **kwargs)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", set_sqlite_pragmas)
+        return cls(engine, display_url=display)
+
+    @contextmanager
+    def _translate(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except Exception as exc:
+            if not isinstance(exc, driver_errors(self._dialect)):
+                raise
+            detail = getattr(exc, "orig", None) or exc
+            first = str(detail).strip().splitlines()[0][:300] if str(detail).strip() else ""
+            raise StorageError(f"could not {action} in the Telegram inbox "
+                               f"({self._display_url}): {type(detail).__name__}: {first}") from exc
+
+    # ------------------------------------------------------------------ polling
+    async def accept(
+        self, bot_id: int, updates: Sequence[tuple[int, str]], *, confirmed_below: int | None = None
+    ) -> dict[int, bool]:
+        """Store ``updates`` ((update id, JSON)) not stored yet, in one transaction.
+
+        Returns the ones that were already there: update id → done. ``confirmed_below``: the
+        offset Telegram has just accepted — done entries below it are deleted (Telegram will
+        never deliver them again).
+        """
+        from sqlalchemy import delete, select
+
+        from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
+
+        with self._translate("store updates"):
+            async with self._engine.begin() as conn:
+                if confirmed_below is not None:
+                    await conn.execute(delete(inbox).where(
+                        inbox.c.bot_id == bot_id, inbox.c.update_id < confirmed_below,
+                        inbox.c.done_at.is_not(None)))
+                if not updates:
+                    return {}
+                ids = [update_id for update_id, _ in updates]
+                rows = await conn.execute(select(inbox.c.update_id, inbox.c.done_at).where(
+                    inbox.c.bot_id == bot_id, inbox.c.update_id.in_(ids)))
+                known = {int(update_id): done is not None for update_id, done in rows}
+                now = datetime.now(UTC)
+                fresh = [{"bot_id": bot_id, "update_id": update_id, "payload": payload,
+                          "received_at": now, "done_at": None, "attempts": 0}
+                         for update_id, payload in updates if update_id not in known]
+                if fresh:
+                    await self._insert_new(conn, fresh)
+        return known
+
+    async def _insert_new(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+        """INSERT … ON CONFLICT DO NOTHING (a second poller of the same token cannot clash)."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
+
+        dialect = postgresql if self._dialect == "postgresql" else sqlite
+        statement = dialect.insert(inbox).on_conflict_do_nothing(
+            index_elements=["bot_id", "update_id"])
+        await conn.execute(statement, rows)
+
+    async def done(self, bot_id: int, update_id: int) -> None:
+        """The update's turn is over (answered, refused, or failed and logged)."""
+        from sqlalchemy import update
+
+        from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
+
+        with self._translate(f"mark update {update_id} done"):
+            async with self._engine.begin() as conn:
+                await conn.execute(update(inbox).where(
+                    inbox.c.bot_id == bot_id, inbox.c.update_id == update_id,
+                    inbox.c.done_at.is_(None)).values(done_at=datetime.now(UTC)))
+
+    # ------------------------------------------------------------------ start
+    async def unfinished(self, bot_id: int) -> list[InboxEntry]:
+        """The entries not done, oldest update first."""
+        from sqlalchemy import select
+
+        from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
+
+        with self._translate("read unfinished updates"):
+            async with self._engine.connect() as conn:
+                rows = await conn.execute(
+                    select(inbox.c.update_id, inbox.c.payload, inbox.c.attempts)
+                    .where(inbox.c.bot_id == bot_id, inbox.c.done_at.is_(None))
+                    .order_by(inbox.c.update_id))
+                return [InboxEntry(int(u), str(p), int(a)) for u, p, a in rows]
+
+    async def attempt(self, bot_id: int, update_id: int) -> None:
+        """Count one more replay of the update (committed before the replay runs)."""
+        from sqlalchemy import update
+
+        from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
+
+        with self._translate(f"count a replay of update {update_id}"):
+            async with self._engine.begin() as conn:
+                await conn.execute(update(inbox).where(
+                    inbox.c.bot_id == bot_id, inbox.c.update_id == update_id)
+                    .values(attempts=inbox.c.attempts + 1))
+
+    async def count(self, bot_id: int) -> tuple[int, int]:
+        """(entries, entries not done) of the bot: for tests and status."""
+        from sqlalchemy import func, select
+
+        from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
+
+        with self._translate("count entries"):
+            async with self._engine.connect() as conn:
+                total = await conn.scalar(select(func.count()).select_from(inbox).where(
+                    inbox.c.bot_id == bot_id))
+                pending = await conn.scalar(select(func.count()).select_from(inbox).where(
+                    inbox.c.bot_id == bot_id, inbox.c.done_at.is_(None)))
+        return int(total or 0), int(pending or 0)
+
+    async def close(self) -> None:
+        """Dispose of the connection pool."""
+        with self._translate("close the database"):
+            await self._engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlInbox({self._display_url!r})"

@@ -60,16 +60,22 @@ async def open_inbox(tbot: TelegramBot) -> PollingInbox | None:
     return PollingInbox(store, tbot.bot.id)
 
 
-async def run_polling(tbot: TelegramBot, *, handle_signals: bool = True) -> None:
-    """Long polling until stopped (SIGINT/SIGTERM, or ``dispatcher.stop_polling()``)."""
+async def run_polling(
+    tbot: TelegramBot, *, handle_signals: bool = True, inbox: bool = True
+) -> None:
+    """Long polling until stopped (SIGINT/SIGTERM, or ``dispatcher.stop_polling()``).
+
+    ``inbox=False`` polls without the durable receipt (benchmarks compare the two): an update in
+    flight when the process dies is then lost.
+    """
     await _prepare(tbot)
     await tbot.bot.delete_webhook(drop_pending_updates=False)
-    inbox = await open_inbox(tbot)
-    if inbox is not None:
-        inbox.install(tbot.bot, tbot.dispatcher)
+    receipt = await open_inbox(tbot) if inbox else None
+    if receipt is not None:
+        receipt.install(tbot.bot, tbot.dispatcher)
     try:
-        if inbox is not None:
-            await inbox.replay(tbot.bot, tbot.dispatcher)
+        if receipt is not None:
+            await receipt.replay(tbot.bot, tbot.dispatcher)
         await tbot.dispatcher.start_polling(
             tbot.bot,
             handle_signals=handle_signals,
@@ -83,9 +89,9 @@ async def run_polling(tbot: TelegramBot, *, handle_signals: bool = True) -> None
         if running:
             await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
     finally:
-        if inbox is not None:
-            inbox.uninstall(tbot.bot, tbot.dispatcher)
-            await inbox.store.close()
+        if receipt is not None:
+            receipt.uninstall(tbot.bot, tbot.dispatcher)
+            await receipt.store.close()
 
 
 def parse_listen(listen: str) -> tuple[str, int]:

@@ -27,6 +27,13 @@ and Telegram never delivers a confirmed update again: a process killed then lose
 * An update Telegram delivers again (the kill came before the confirming offset) that the inbox
   holds as done is not handled again.
 
+What this relies on of aiogram (pinned ``>=3.13,<4`` in pyproject; tested with 3.31):
+``Bot.session.middleware`` / ``BaseRequestMiddleware`` (the session's ``make_request`` gives the
+result itself, though typed as a ``Response``: both are accepted), ``Dispatcher.update``'s
+outer middlewares (registered after aiogram's own, so inside them), ``Dispatcher.feed_update``
+and ``silent_call_request``, and pydantic's ``model_dump_json`` / ``model_validate_json`` of
+``Update``. Not the polling loop's private parts.
+
 Webhook mode does not use the inbox: Telegram redelivers an update whose HTTP response never
 came, and the response is only sent after the turn (``runner.run_webhook``).
 """

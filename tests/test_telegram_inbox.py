@@ -241,28 +241,39 @@ async def test_unfinished_entries_are_replayed_before_polling_and_a_stuck_one_is
 async def test_a_batch_the_database_cannot_store_is_not_confirmed(
     monkeypatch: pytest.MonkeyPatch, isolated_settings: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Storing a batch fails: the getUpdates call fails, aiogram asks again with the old offset,
-    Telegram delivers the update again, and it is handled once."""
+    """Writing a batch fails twice: its turn still runs, but the getUpdates that would confirm
+    it fails (aiogram waits and asks again) until the write succeeds; handled once, stored done."""
     from grant_interviewer.errors import StorageError
 
     original = SqlInbox.accept
-    failed: list[int] = []
+    failures: list[int] = []
+    confirmed_when_stored: list[int] = []
+    tg = FakeTelegram()
+    await tg.start()
 
     async def flaky(self: SqlInbox, bot_id: int, updates: list[tuple[int, str]],
-                    *, confirmed_below: int | None = None) -> dict[int, bool]:
-        if updates and not failed:
-            failed.append(updates[0][0])
+                    **kwargs: object) -> dict[int, bool]:
+        if updates and len(failures) < 2:
+            failures.append(updates[0][0])
             raise StorageError("could not store updates in the Telegram inbox (test)")
-        return await original(self, bot_id, updates, confirmed_below=confirmed_below)
+        if updates:
+            confirmed_when_stored.append(tg.confirmed)
+        return await original(self, bot_id, updates, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(SqlInbox, "accept", flaky)
     anna = FakeUser(315)
-    async with running_bot(monkeypatch, isolated_settings) as bot:
-        welcome = await bot.ask(anna, "/start")
-        assert "Фонд президентских грантов" in welcome.text
-        (update_id,) = failed
-        assert bot.tg.delivered.count(update_id) == 2  # not confirmed by the failed call
-        helped = await bot.ask(anna, "/help")  # one user's updates go in order
-        assert "/export" in helped.text
-        assert len(bot.tg.to(anna.id)) == 2  # the /start was answered once
-    assert "Failed to fetch updates" in caplog.text
+    try:
+        async with running_bot(monkeypatch, isolated_settings, tg) as bot:
+            welcome = await bot.ask(anna, "/start")  # the turn did not wait for the write
+            assert "Фонд президентских грантов" in welcome.text
+            update_id = failures[0]
+            assert failures == [update_id, update_id]
+            helped = await bot.ask(anna, "/help")
+            assert "/export" in helped.text
+            assert confirmed_when_stored[0] <= update_id  # stored before it was confirmed
+            assert tg.confirmed > update_id
+            assert len(tg.to(anna.id)) == 2 and tg.delivered.count(update_id) == 1
+        assert "Failed to fetch updates" in caplog.text
+        assert (await _inbox_count(isolated_settings))[1] == 0  # written as done
+    finally:
+        await tg.stop()

@@ -4,8 +4,10 @@
 next ``getUpdates`` (whose offset confirms the batch to Telegram) is sent, marks an update done
 after its turn, and replays the entries not done when the bot starts. This module is only the
 table (``tables.telegram_inbox``, migration 0003) in the interview database (SQLite or
-PostgreSQL), on an engine of its own: the repository's connection pool and write lock are not
-shared, SQLite's busy timeout serialises the two writers.
+PostgreSQL), on an engine of its own (the repository's pool is not shared). On SQLite its writes
+take an in-process lock (no waits in SQLite's busy handler among themselves) and commit without
+fsync (see :func:`_synchronous_normal`); against the repository's writers the busy timeout
+serialises them.
 
 The inbox is small: a done entry is deleted as soon as Telegram was told it is confirmed (a
 ``getUpdates`` with a higher offset succeeded), so it holds the updates in flight plus one batch.
@@ -14,9 +16,10 @@ Rows are keyed by (bot id, update id): several bots may share one database.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -45,6 +48,21 @@ class InboxEntry:
     attempts: int
 
 
+def _synchronous_normal(dbapi_connection: Any, _record: Any) -> None:
+    """This engine's commits are not fsynced (WAL, ``synchronous=NORMAL``).
+
+    A commit is in the WAL file, in the operating system's cache, when it returns: it survives
+    the process being killed — what the inbox is for — though not necessarily a power loss or an
+    OS crash, and it costs a fraction of a millisecond instead of an fsync. The interviews keep
+    ``synchronous=FULL`` on the repository's own connections (the setting is per connection).
+    """
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
 class SqlInbox:
     """The ``telegram_inbox`` table of an already migrated database."""
 
@@ -52,6 +70,17 @@ class SqlInbox:
         self._engine = engine
         self._display_url = display_url
         self._dialect = engine.dialect.name
+        # SQLite: one writer at a time in this process, waiting on an asyncio lock rather than
+        # in SQLite's busy handler (which sleeps 1, 2, 5, 10 … ms between tries).
+        self._write_lock = asyncio.Lock() if self._dialect == "sqlite" else None
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        if self._write_lock is None:
+            yield
+            return
+        async with self._write_lock:
+            yield
 
     @classmethod
     async def open(cls, url: str) -> SqlInbox:
@@ -74,6 +103,7 @@ class SqlInbox:
         engine = create_async_engine(parsed, **kwargs)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", set_sqlite_pragmas)
+            event.listen(engine.sync_engine, "connect", _synchronous_normal)
         return cls(engine, display_url=display)
 
     @contextmanager
@@ -90,36 +120,43 @@ class SqlInbox:
 
     # ------------------------------------------------------------------ polling
     async def accept(
-        self, bot_id: int, updates: Sequence[tuple[int, str]], *, confirmed_below: int | None = None
+        self,
+        bot_id: int,
+        updates: Sequence[tuple[int, str]],
+        *,
+        confirmed_below: int | None = None,
+        done: Collection[int] = (),
     ) -> dict[int, bool]:
         """Store ``updates`` ((update id, JSON)) not stored yet, in one transaction.
 
         Returns the ones that were already there: update id → done. ``confirmed_below``: the
-        offset Telegram has just accepted — done entries below it are deleted (Telegram will
-        never deliver them again).
+        offset Telegram has accepted — done entries below it are deleted (Telegram will never
+        deliver them again). ``done``: ids whose turn is already over (stored as done).
         """
         from sqlalchemy import delete, select
 
         from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
 
-        with self._translate("store updates"):
-            async with self._engine.begin() as conn:
-                if confirmed_below is not None:
-                    await conn.execute(delete(inbox).where(
-                        inbox.c.bot_id == bot_id, inbox.c.update_id < confirmed_below,
-                        inbox.c.done_at.is_not(None)))
-                if not updates:
-                    return {}
-                ids = [update_id for update_id, _ in updates]
-                rows = await conn.execute(select(inbox.c.update_id, inbox.c.done_at).where(
-                    inbox.c.bot_id == bot_id, inbox.c.update_id.in_(ids)))
-                known = {int(update_id): done is not None for update_id, done in rows}
-                now = datetime.now(UTC)
-                fresh = [{"bot_id": bot_id, "update_id": update_id, "payload": payload,
-                          "received_at": now, "done_at": None, "attempts": 0}
-                         for update_id, payload in updates if update_id not in known]
-                if fresh:
-                    await self._insert_new(conn, fresh)
+        async with self._writing():
+            with self._translate("store updates"):
+                async with self._engine.begin() as conn:
+                    if confirmed_below is not None:
+                        await conn.execute(delete(inbox).where(
+                            inbox.c.bot_id == bot_id, inbox.c.update_id < confirmed_below,
+                            inbox.c.done_at.is_not(None)))
+                    if not updates:
+                        return {}
+                    ids = [update_id for update_id, _ in updates]
+                    rows = await conn.execute(select(inbox.c.update_id, inbox.c.done_at).where(
+                        inbox.c.bot_id == bot_id, inbox.c.update_id.in_(ids)))
+                    known = {int(update_id): done is not None for update_id, done in rows}
+                    now = datetime.now(UTC)
+                    fresh = [{"bot_id": bot_id, "update_id": update_id, "payload": payload,
+                              "received_at": now, "done_at": now if update_id in done else None,
+                              "attempts": 0}
+                             for update_id, payload in updates if update_id not in known]
+                    if fresh:
+                        await self._insert_new(conn, fresh)
         return known
 
     async def _insert_new(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
@@ -139,11 +176,12 @@ class SqlInbox:
 
         from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
 
-        with self._translate(f"mark update {update_id} done"):
-            async with self._engine.begin() as conn:
-                await conn.execute(update(inbox).where(
-                    inbox.c.bot_id == bot_id, inbox.c.update_id == update_id,
-                    inbox.c.done_at.is_(None)).values(done_at=datetime.now(UTC)))
+        async with self._writing():
+            with self._translate(f"mark update {update_id} done"):
+                async with self._engine.begin() as conn:
+                    await conn.execute(update(inbox).where(
+                        inbox.c.bot_id == bot_id, inbox.c.update_id == update_id,
+                        inbox.c.done_at.is_(None)).values(done_at=datetime.now(UTC)))
 
     # ------------------------------------------------------------------ start
     async def unfinished(self, bot_id: int) -> list[InboxEntry]:
@@ -160,17 +198,30 @@ class SqlInbox:
                     .order_by(inbox.c.update_id))
                 return [InboxEntry(int(u), str(p), int(a)) for u, p, a in rows]
 
+    async def done_ids(self, bot_id: int) -> set[int]:
+        """The entries done and still kept (Telegram may not have been told they are confirmed)."""
+        from sqlalchemy import select
+
+        from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
+
+        with self._translate("read done updates"):
+            async with self._engine.connect() as conn:
+                rows = await conn.execute(select(inbox.c.update_id).where(
+                    inbox.c.bot_id == bot_id, inbox.c.done_at.is_not(None)))
+                return {int(u) for (u,) in rows}
+
     async def attempt(self, bot_id: int, update_id: int) -> None:
         """Count one more replay of the update (committed before the replay runs)."""
         from sqlalchemy import update
 
         from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
 
-        with self._translate(f"count a replay of update {update_id}"):
-            async with self._engine.begin() as conn:
-                await conn.execute(update(inbox).where(
-                    inbox.c.bot_id == bot_id, inbox.c.update_id == update_id)
-                    .values(attempts=inbox.c.attempts + 1))
+        async with self._writing():
+            with self._translate(f"count a replay of update {update_id}"):
+                async with self._engine.begin() as conn:
+                    await conn.execute(update(inbox).where(
+                        inbox.c.bot_id == bot_id, inbox.c.update_id == update_id)
+                        .values(attempts=inbox.c.attempts + 1))
 
     async def count(self, bot_id: int) -> tuple[int, int]:
         """(entries, entries not done) of the bot: for tests and status."""

@@ -9,12 +9,14 @@ and Telegram never delivers a confirmed update again: a process killed then lose
 
 **The receipt.** Only aiogram's public extension points are used, not its polling loop:
 
-* A request middleware of the bot's session (``BaseRequestMiddleware``) on ``GetUpdates``: when
-  the call returns, its updates are written to the inbox (``adapters/storage/inbox.py``, in the
-  interview database) before they are handed to aiogram. The offset that confirms them can only
-  go out with a *later* ``getUpdates`` — the Telegram protocol, whatever aiogram's loop does — so
-  an update is stored before it is confirmed. If storing fails, the call fails: aiogram logs it,
-  backs off and asks again with the old offset; nothing is confirmed.
+* A request middleware of the bot's session (``BaseRequestMiddleware``) on ``GetUpdates``: the
+  updates a call returned are written to the inbox (``adapters/storage/inbox.py``, in the
+  interview database) in the background while their turns start, and the next ``getUpdates`` —
+  the one whose offset confirms them, by the Telegram protocol, whatever aiogram's loop does — is
+  held until that write is committed. So an update is stored before it is confirmed, and the
+  write costs the turn nothing. If the write fails, it is tried again before that next call; if
+  it fails again the call fails: aiogram logs it, backs off and asks again, still nothing
+  confirmed.
 * An outer middleware of ``dispatcher.update`` (inside aiogram's error, user-context and FSM
   middlewares, so inside the user's lock) marks the update done when its handlers returned or
   raised (a failure is logged by the error handler; replayed hours later it would answer out of
@@ -40,6 +42,7 @@ came, and the response is only sent after the turn (``runner.run_webhook``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
@@ -71,14 +74,19 @@ def dump_update(update: Update) -> str:
 
 
 class PollingInbox:
-    """The hooks of one bot's long polling on an inbox (install, replay, uninstall)."""
+    """The hooks of one bot's long polling on an inbox (install, replay, close)."""
 
     def __init__(self, store: SqlInbox, bot_id: int) -> None:
         self.store = store
         self.bot_id = bot_id
-        self._accepted: set[int] = set()  # stored by this process, not done yet
+        self._accepted: set[int] = set()  # taken by this process, not done yet
         self._skip: set[int] = set()  # delivered again but done already: not handled again
+        self._done_before: set[int] = set()  # done (before this start), maybe not confirmed
         self._pruned_at: int | None = None  # the last offset whose done entries were deleted
+        self._writes: dict[int, asyncio.Task[bool]] = {}  # update id → its batch's write
+        self._pending: set[asyncio.Task[bool]] = set()  # batch writes not finished
+        self._failed: list[list[tuple[int, str]]] = []  # batches whose write failed
+        self._done_unstored: set[int] = set()  # over before their batch could be written
         self._receipt = _Receipt(self)
         self._marker = _DoneMarker(self)
 
@@ -93,25 +101,60 @@ class PollingInbox:
         bot.session.middleware.unregister(self._receipt)
         dispatcher.update.outer_middleware.unregister(self._marker)
 
-    # ------------------------------------------------------------------ polling
-    async def received(self, offset: int | None, updates: list[Update]) -> None:
-        """A ``getUpdates`` with ``offset`` returned ``updates``: store them (raises on failure).
+    async def close(self) -> None:
+        """Let the batch writes under way finish, then close the store."""
+        if self._pending:
+            await asyncio.wait(set(self._pending))
+        await self.store.close()
 
-        Telegram has now confirmed every update below ``offset``: their done entries go.
+    # ------------------------------------------------------------------ polling
+    def received(self, offset: int | None, updates: list[Update]) -> None:
+        """A ``getUpdates`` with ``offset`` returned ``updates``: write them, in the background.
+
+        The turns start at once; :meth:`before_poll` holds the next ``getUpdates`` (the one
+        that confirms them) until the write is committed. Telegram has confirmed every update
+        below ``offset``: their done entries are deleted in the same transaction.
         """
-        prune = offset if offset and offset != self._pruned_at else None
-        if not updates and prune is None:
-            return
-        batch = [(update.update_id, dump_update(update)) for update in updates]
-        known = await self.store.accept(self.bot_id, batch, confirmed_below=prune)
-        if prune is not None:
-            self._pruned_at = prune
+        batch: list[tuple[int, str]] = []
         for update in updates:
             update_id = update.update_id
-            if update_id in known and (known[update_id] or update_id in self._accepted):
+            if update_id in self._done_before or update_id in self._accepted:
+                self._done_before.discard(update_id)
                 self._skip.add(update_id)  # done before a restart, or in flight here
-            else:
-                self._accepted.add(update_id)
+                continue
+            self._accepted.add(update_id)
+            batch.append((update_id, dump_update(update)))
+        prune = offset if offset and offset != self._pruned_at else None
+        if not batch and prune is None:
+            return
+        self._pruned_at = prune or self._pruned_at
+        write = asyncio.create_task(self._write(batch, prune))
+        self._pending.add(write)
+        write.add_done_callback(self._pending.discard)
+        for update_id, _ in batch:
+            self._writes[update_id] = write
+
+    async def _write(self, batch: list[tuple[int, str]], prune: int | None) -> bool:
+        try:
+            await self.store.accept(self.bot_id, batch, confirmed_below=prune)
+        except StorageError as exc:  # before_poll writes it again before anything is confirmed
+            logger.warning("could not store %d update(s): %s", len(batch), exc)
+            if batch:
+                self._failed.append(batch)
+            return False
+        return True
+
+    async def before_poll(self) -> None:
+        """Before a ``getUpdates`` goes out: every update taken so far is committed (raises
+        StorageError when it cannot be: the call fails, aiogram waits and tries again)."""
+        if self._pending:
+            await asyncio.wait(set(self._pending))
+        while self._failed:
+            batch = self._failed[0]
+            over = {update_id for update_id, _ in batch if update_id in self._done_unstored}
+            await self.store.accept(self.bot_id, batch, done=over)
+            self._failed.pop(0)
+            self._done_unstored -= over
 
     async def handle(
         self,
@@ -135,6 +178,11 @@ class PollingInbox:
 
     async def _done(self, update_id: int) -> None:
         self._accepted.discard(update_id)
+        write = self._writes.pop(update_id, None)
+        if write is not None and not await write and any(
+                update_id == stored for batch in self._failed for stored, _ in batch):
+            self._done_unstored.add(update_id)  # before_poll writes it as done
+            return
         try:
             await self.store.done(self.bot_id, update_id)
         except StorageError as exc:  # replayed on the next start; the service skips a repeat
@@ -143,7 +191,7 @@ class PollingInbox:
     # ------------------------------------------------------------------ start
     async def replay(self, bot: Bot, dispatcher: Dispatcher) -> int:
         """Handle the entries a previous process accepted and did not finish; returns how many
-        were handled."""
+        were handled. Then remember the done entries Telegram may deliver again."""
         entries = await self.store.unfinished(self.bot_id)
         if entries:
             logger.info("replaying %d update(s) accepted before the restart", len(entries))
@@ -169,11 +217,12 @@ class PollingInbox:
             except Exception:  # marked done by the middleware, as in polling
                 logger.exception("replayed update %s failed", entry.update_id)
             replayed += 1
+        self._done_before = await self.store.done_ids(self.bot_id)
         return replayed
 
 
 class _Receipt(BaseRequestMiddleware):
-    """Stores what ``getUpdates`` returned before aiogram sees it (so before it is confirmed)."""
+    """Writes what ``getUpdates`` returned, and holds the next one until it is committed."""
 
     def __init__(self, inbox: PollingInbox) -> None:
         self.inbox = inbox
@@ -184,13 +233,15 @@ class _Receipt(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        if isinstance(method, GetUpdates):
+            await self.inbox.before_poll()  # what this call's offset confirms is committed
         response = await make_request(bot, method)
         if isinstance(method, GetUpdates):
             # Typed as a Response, but the session's make_request returns the result itself
             # (aiogram 3.x: ``BaseSession.__call__`` casts it so): accept both.
             got: Any = response
             result = got.result if isinstance(got, Response) else got
-            await self.inbox.received(method.offset, cast("list[Update]", result or []))
+            self.inbox.received(method.offset, cast("list[Update]", result or []))
         return response
 
 

@@ -91,7 +91,7 @@ async def run_polling(
     finally:
         if receipt is not None:
             receipt.uninstall(tbot.bot, tbot.dispatcher)
-            await receipt.store.close()
+            await receipt.close()
 
 
 def parse_listen(listen: str) -> tuple[str, int]:

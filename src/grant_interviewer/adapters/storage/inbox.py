@@ -126,14 +126,14 @@ class SqlInbox:
         *,
         confirmed_below: int | None = None,
         done: Collection[int] = (),
-    ) -> dict[int, bool]:
+    ) -> None:
         """Store ``updates`` ((update id, JSON)) not stored yet, in one transaction.
 
-        Returns the ones that were already there: update id → done. ``confirmed_below``: the
-        offset Telegram has accepted — done entries below it are deleted (Telegram will never
-        deliver them again). ``done``: ids whose turn is already over (stored as done).
+        ``confirmed_below``: the offset Telegram has accepted — done entries below it are deleted
+        (Telegram will never deliver them again). ``done``: ids whose turn is already over
+        (stored as done).
         """
-        from sqlalchemy import delete, select
+        from sqlalchemy import delete
 
         from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
 
@@ -144,20 +144,13 @@ class SqlInbox:
                         await conn.execute(delete(inbox).where(
                             inbox.c.bot_id == bot_id, inbox.c.update_id < confirmed_below,
                             inbox.c.done_at.is_not(None)))
-                    if not updates:
-                        return {}
-                    ids = [update_id for update_id, _ in updates]
-                    rows = await conn.execute(select(inbox.c.update_id, inbox.c.done_at).where(
-                        inbox.c.bot_id == bot_id, inbox.c.update_id.in_(ids)))
-                    known = {int(update_id): done is not None for update_id, done in rows}
-                    now = datetime.now(UTC)
-                    fresh = [{"bot_id": bot_id, "update_id": update_id, "payload": payload,
-                              "received_at": now, "done_at": now if update_id in done else None,
-                              "attempts": 0}
-                             for update_id, payload in updates if update_id not in known]
-                    if fresh:
-                        await self._insert_new(conn, fresh)
-        return known
+                    if updates:
+                        now = datetime.now(UTC)
+                        await self._insert_new(conn, [
+                            {"bot_id": bot_id, "update_id": update_id, "payload": payload,
+                             "received_at": now, "done_at": now if update_id in done else None,
+                             "attempts": 0}
+                            for update_id, payload in updates])
 
     async def _insert_new(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
         """INSERT … ON CONFLICT DO NOTHING (a second poller of the same token cannot clash)."""
@@ -170,17 +163,19 @@ class SqlInbox:
             index_elements=["bot_id", "update_id"])
         await conn.execute(statement, rows)
 
-    async def done(self, bot_id: int, update_id: int) -> None:
-        """The update's turn is over (answered, refused, or failed and logged)."""
+    async def done(self, bot_id: int, *update_ids: int) -> None:
+        """The updates' turns are over (answered, refused, or failed and logged)."""
         from sqlalchemy import update
 
         from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
 
+        if not update_ids:
+            return
         async with self._writing():
-            with self._translate(f"mark update {update_id} done"):
+            with self._translate(f"mark {len(update_ids)} update(s) done"):
                 async with self._engine.begin() as conn:
                     await conn.execute(update(inbox).where(
-                        inbox.c.bot_id == bot_id, inbox.c.update_id == update_id,
+                        inbox.c.bot_id == bot_id, inbox.c.update_id.in_(update_ids),
                         inbox.c.done_at.is_(None)).values(done_at=datetime.now(UTC)))
 
     # ------------------------------------------------------------------ start

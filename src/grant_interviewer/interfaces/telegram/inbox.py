@@ -18,9 +18,10 @@ and Telegram never delivers a confirmed update again: a process killed then lose
   it fails again the call fails: aiogram logs it, backs off and asks again, still nothing
   confirmed.
 * An outer middleware of ``dispatcher.update`` (inside aiogram's error, user-context and FSM
-  middlewares, so inside the user's lock) marks the update done when its handlers returned or
-  raised (a failure is logged by the error handler; replayed hours later it would answer out of
-  context). A turn cancelled at shutdown stays not done.
+  middlewares) marks the update done when its handlers returned or raised (a failure is logged
+  by the error handler; replayed hours later it would answer out of context). The mark is
+  written in the background, several in one transaction. A turn cancelled at shutdown stays not
+  done.
 * :meth:`PollingInbox.replay`, before polling starts: the entries not done go through
   ``Dispatcher.feed_update`` one by one, oldest first. The service ignores a message it already
   applied (``handle(..., message_id=)``), so an answer persisted just before the kill is not
@@ -87,6 +88,8 @@ class PollingInbox:
         self._pending: set[asyncio.Task[bool]] = set()  # batch writes not finished
         self._failed: list[list[tuple[int, str]]] = []  # batches whose write failed
         self._done_unstored: set[int] = set()  # over before their batch could be written
+        self._done_queue: list[tuple[int, asyncio.Task[bool] | None]] = []  # to mark done
+        self._marking: asyncio.Task[None] | None = None
         self._receipt = _Receipt(self)
         self._marker = _DoneMarker(self)
 
@@ -102,10 +105,16 @@ class PollingInbox:
         dispatcher.update.outer_middleware.unregister(self._marker)
 
     async def close(self) -> None:
-        """Let the batch writes under way finish, then close the store."""
+        """Let the writes under way finish, then close the store."""
+        await self.drain()
+        await self.store.close()
+
+    async def drain(self) -> None:
+        """Wait for the batch writes and done marks under way."""
         if self._pending:
             await asyncio.wait(set(self._pending))
-        await self.store.close()
+        while self._marking is not None and not self._marking.done():
+            await self._marking
 
     # ------------------------------------------------------------------ polling
     def received(self, offset: int | None, updates: list[Update]) -> None:
@@ -177,16 +186,29 @@ class PollingInbox:
         return result
 
     async def _done(self, update_id: int) -> None:
+        """Queue the done mark: written in the background, so the user's next update (waiting
+        for this one's lock) does not wait for a commit."""
         self._accepted.discard(update_id)
-        write = self._writes.pop(update_id, None)
-        if write is not None and not await write and any(
-                update_id == stored for batch in self._failed for stored, _ in batch):
-            self._done_unstored.add(update_id)  # before_poll writes it as done
-            return
-        try:
-            await self.store.done(self.bot_id, update_id)
-        except StorageError as exc:  # replayed on the next start; the service skips a repeat
-            logger.warning("could not mark update %s done: %s", update_id, exc)
+        self._done_queue.append((update_id, self._writes.pop(update_id, None)))
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._mark_done())
+
+    async def _mark_done(self) -> None:
+        while self._done_queue:
+            queued, self._done_queue = self._done_queue, []
+            ids: list[int] = []
+            for update_id, write in queued:
+                # Its batch must be written first; one whose write failed is written as done
+                # by before_poll.
+                if write is not None and not await write and any(
+                        update_id == stored for batch in self._failed for stored, _ in batch):
+                    self._done_unstored.add(update_id)
+                else:
+                    ids.append(update_id)
+            try:
+                await self.store.done(self.bot_id, *ids)
+            except StorageError as exc:  # replayed on the next start; the service skips a repeat
+                logger.warning("could not mark update(s) %s done: %s", ids, exc)
 
     # ------------------------------------------------------------------ start
     async def replay(self, bot: Bot, dispatcher: Dispatcher) -> int:
@@ -217,6 +239,7 @@ class PollingInbox:
             except Exception:  # marked done by the middleware, as in polling
                 logger.exception("replayed update %s failed", entry.update_id)
             replayed += 1
+        await self.drain()
         self._done_before = await self.store.done_ids(self.bot_id)
         return replayed
 

@@ -146,8 +146,9 @@ class PollingInbox:
     async def _write(self, batch: list[tuple[int, str]], prune: int | None) -> bool:
         try:
             await self.store.accept(self.bot_id, batch, confirmed_below=prune)
-        except StorageError as exc:  # before_poll writes it again before anything is confirmed
-            logger.warning("could not store %d update(s): %s", len(batch), exc)
+        except Exception as exc:  # before_poll writes it again before anything is confirmed
+            logger.warning("could not store %d update(s): %s", len(batch), exc,
+                           exc_info=not isinstance(exc, StorageError))
             if batch:
                 self._failed.append(batch)
             return False
@@ -163,7 +164,11 @@ class PollingInbox:
             over = {update_id for update_id, _ in batch if update_id in self._done_unstored}
             await self.store.accept(self.bot_id, batch, done=over)
             self._failed.pop(0)
-            self._done_unstored -= over
+            ids = {update_id for update_id, _ in batch}
+            late = (self._done_unstored & ids) - over  # over while this write ran
+            self._done_unstored -= ids
+            if late:
+                await self.store.done(self.bot_id, *late)
 
     async def handle(
         self,

@@ -92,6 +92,30 @@ async def test_the_table_keeps_what_is_not_done_and_forgets_what_telegram_confir
     assert await store.count(8) == (1, 1)
 
 
+async def test_on_sqlite_the_inbox_has_a_file_of_its_own(tmp_path: Path) -> None:
+    """The repository stays the only writer of the interview file (a second writer there made
+    its read-then-write transactions fail with "database is locked")."""
+    import sqlite3
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'interviews.sqlite3'}"
+    repo = await SqlRepository.open(url)
+    inbox = await SqlInbox.open(url)
+    try:
+        await inbox.accept(7, [(1, '{"update_id": 1}')])
+        assert [e.update_id for e in await inbox.unfinished(7)] == [1]
+    finally:
+        await inbox.close()
+        await repo.close()
+    own = sqlite3.connect(tmp_path / "interviews.telegram-inbox.sqlite3")
+    interviews = sqlite3.connect(tmp_path / "interviews.sqlite3")
+    try:
+        assert own.execute("SELECT count(*) FROM telegram_inbox").fetchone() == (1,)
+        assert interviews.execute("SELECT count(*) FROM telegram_inbox").fetchone() == (0,)
+    finally:
+        own.close()
+        interviews.close()
+
+
 async def test_an_in_memory_database_has_no_inbox() -> None:
     """Another engine would see another in-memory database: refused, the bot polls without."""
     from grant_interviewer.errors import ConfigurationError

@@ -3,11 +3,11 @@
 ``interfaces/telegram/inbox.py`` writes each batch ``getUpdates`` returned here *before* the
 next ``getUpdates`` (whose offset confirms the batch to Telegram) is sent, marks an update done
 after its turn, and replays the entries not done when the bot starts. This module is only the
-table (``tables.telegram_inbox``, migration 0003) in the interview database (SQLite or
-PostgreSQL), on an engine of its own (the repository's pool is not shared). On SQLite its writes
-take an in-process lock (no waits in SQLite's busy handler among themselves) and commit without
-fsync (see :func:`_synchronous_normal`); against the repository's writers the busy timeout
-serialises them.
+table ``tables.telegram_inbox``, on an engine of its own: in the interview database on
+PostgreSQL (migration 0003), in a SQLite file of its own beside the interview database on SQLite
+(:func:`inbox_file`; the repository must stay the only writer of its file). On SQLite the
+inbox's writes take an in-process lock (no waits in SQLite's busy handler among themselves) and
+commit without fsync (see :func:`_synchronous_normal`).
 
 The inbox is small: a done entry is deleted as soon as Telegram was told it is confirmed (a
 ``getUpdates`` with a higher offset succeeded), so it holds the updates in flight plus one batch.
@@ -34,6 +34,9 @@ from grant_interviewer.adapters.storage.engine import (
 from grant_interviewer.errors import ConfigurationError, StorageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sqlalchemy.engine import Connection
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 logger = logging.getLogger(__name__)
@@ -48,13 +51,25 @@ class InboxEntry:
     attempts: int
 
 
+def inbox_file(database: Path) -> Path:
+    """The inbox's SQLite file beside the interview database: ``interviews.sqlite3`` →
+    ``interviews.telegram-inbox.sqlite3``."""
+    return database.with_name(f"{database.stem}.telegram-inbox{database.suffix or '.sqlite3'}")
+
+
+def _create_table(connection: Connection) -> None:
+    from grant_interviewer.adapters.storage.tables import telegram_inbox
+
+    telegram_inbox.create(connection, checkfirst=True)
+
+
 def _synchronous_normal(dbapi_connection: Any, _record: Any) -> None:
     """This engine's commits are not fsynced (WAL, ``synchronous=NORMAL``).
 
     A commit is in the WAL file, in the operating system's cache, when it returns: it survives
     the process being killed — what the inbox is for — though not necessarily a power loss or an
-    OS crash, and it costs a fraction of a millisecond instead of an fsync. The interviews keep
-    ``synchronous=FULL`` on the repository's own connections (the setting is per connection).
+    OS crash, and it costs a fraction of a millisecond instead of an fsync. The interviews' own
+    file keeps the repository's setting.
     """
     cursor = dbapi_connection.cursor()
     try:
@@ -84,27 +99,47 @@ class SqlInbox:
 
     @classmethod
     async def open(cls, url: str) -> SqlInbox:
-        """An engine of its own on ``url``; the repository (``SqlRepository.open``) migrates.
+        """The inbox of the interview database at ``url``, on an engine of its own.
 
-        ConfigurationError for an in-memory SQLite database: another engine would see another
-        database (and nothing there survives the process anyway).
+        PostgreSQL: the ``telegram_inbox`` table of that database (the repository's
+        ``SqlRepository.open`` migrates it). SQLite: the same table in a file of its own beside
+        the database (:func:`inbox_file`), created here: the repository writes a SQLite file
+        through one connection, and a second writer on that file would make the repository's
+        read-then-write transactions fail with "database is locked". ConfigurationError for an
+        in-memory SQLite database (nothing there survives the process anyway).
         """
         from sqlalchemy import event
         from sqlalchemy.ext.asyncio import create_async_engine
 
         parsed = normalise_url(url)
-        display = mask_url(parsed)
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
-            if sqlite_file(parsed) is None:
-                raise ConfigurationError(f"no durable inbox in an in-memory database ({display})")
+            database = sqlite_file(parsed)
+            if database is None:
+                raise ConfigurationError(
+                    f"no durable inbox in an in-memory database ({mask_url(parsed)})")
+            path = inbox_file(database.expanduser())
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"cannot create the directory of {path}: {exc}") from exc
+            parsed = parsed.set(database=str(path))
         else:
             kwargs["pool_pre_ping"] = True
+        display = mask_url(parsed)
         engine = create_async_engine(parsed, **kwargs)
+        inbox = cls(engine, display_url=display)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", set_sqlite_pragmas)
             event.listen(engine.sync_engine, "connect", _synchronous_normal)
-        return cls(engine, display_url=display)
+            try:
+                with inbox._translate("create the table"):
+                    async with engine.begin() as conn:
+                        await conn.run_sync(_create_table)
+            except BaseException:
+                await engine.dispose()
+                raise
+        return inbox
 
     @contextmanager
     def _translate(self, action: str) -> Iterator[None]:

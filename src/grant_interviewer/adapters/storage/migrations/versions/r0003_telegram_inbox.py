@@ -2,7 +2,9 @@
 
 An update fetched by ``getUpdates`` is written here before the offset that confirms it to
 Telegram is sent, and marked done after its turn; on start the bot replays the entries not done.
-Done entries are deleted once Telegram has been told they are confirmed.
+Done entries are deleted once Telegram has been told they are confirmed. With SQLite the bot keeps
+its inbox in a file of its own beside the database (``adapters/storage/inbox.py``: the repository
+must stay the only writer of its file), so there this table stays empty.
 
 Revision ID: 0003
 Revises: 0002

@@ -111,6 +111,7 @@ async def test_on_sqlite_the_inbox_has_a_file_of_its_own(tmp_path: Path) -> None
     try:
         assert own.execute("SELECT count(*) FROM telegram_inbox").fetchone() == (1,)
         assert interviews.execute("SELECT count(*) FROM telegram_inbox").fetchone() == (0,)
+        assert own.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
         own.close()
         interviews.close()

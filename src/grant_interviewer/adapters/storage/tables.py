@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     DateTime,
     Dialect,
@@ -125,4 +126,19 @@ turns = Table(
     ForeignKeyConstraint(
         ["session_id"], ["sessions.id"], name="fk_turns_session_id_sessions", ondelete="CASCADE"
     ),
+)
+
+# The Telegram bot's durable receipt of long-polling updates (``adapters/storage/inbox.py``):
+# an update is written here before the getUpdates offset that confirms it to Telegram is sent,
+# and marked done after its turn; a restart replays the entries not done.
+telegram_inbox = Table(
+    "telegram_inbox",
+    metadata,
+    Column("bot_id", BigInteger(), nullable=False),
+    Column("update_id", BigInteger(), nullable=False),
+    Column("payload", Text(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("done_at", UTCDateTime(), nullable=True),
+    Column("attempts", Integer(), nullable=False),
+    PrimaryKeyConstraint("bot_id", "update_id", name="pk_telegram_inbox"),
 )

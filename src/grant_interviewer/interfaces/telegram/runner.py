@@ -4,8 +4,10 @@ Both register the command menu and start loading the models before the first upd
 never wait for them: the bot answers at once and questions get knowledge-base tips once the model
 is ready.
 
-* **Polling** (one process per token): ``deleteWebhook`` (pending updates kept), then aiogram's
-  polling loop; every update is handled in its own task, one user's updates in order.
+* **Polling** (one process per token): ``deleteWebhook`` (pending updates kept), the updates a
+  killed process had accepted and not finished are replayed from the inbox (``inbox.py``), then
+  aiogram's polling loop; every update is handled in its own task, one user's updates in order,
+  and is stored in the inbox before Telegram is told it was received.
 * **Webhook** (any number of processes behind a load balancer): ``setWebhook`` with a secret
   token, then aiogram's aiohttp handler, which refuses a request without the secret (401). The
   update is answered (HTTP 200) only after it was handled and its reply persisted, so a process
@@ -25,6 +27,8 @@ from urllib.parse import urlsplit
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from grant_interviewer.errors import ConfigurationError
+from grant_interviewer.interfaces.telegram.inbox import PollingInbox
 from grant_interviewer.interfaces.telegram.setup import TelegramBot, register_commands
 
 logger = logging.getLogger(__name__)
@@ -44,21 +48,50 @@ async def _prepare(tbot: TelegramBot) -> None:
     await register_commands(tbot.bot)
 
 
-async def run_polling(tbot: TelegramBot, *, handle_signals: bool = True) -> None:
-    """Long polling until stopped (SIGINT/SIGTERM, or ``dispatcher.stop_polling()``)."""
+async def open_inbox(tbot: TelegramBot) -> PollingInbox | None:
+    """The inbox in the interview database; None (logged) for an in-memory database."""
+    from grant_interviewer.adapters.storage.inbox import SqlInbox
+
+    try:
+        store = await SqlInbox.open(tbot.app.settings.resolved_database_url)
+    except ConfigurationError as exc:
+        logger.warning("%s: an update in flight when the process dies is lost", exc)
+        return None
+    return PollingInbox(store, tbot.bot.id)
+
+
+async def run_polling(
+    tbot: TelegramBot, *, handle_signals: bool = True, inbox: bool = True
+) -> None:
+    """Long polling until stopped (SIGINT/SIGTERM, or ``dispatcher.stop_polling()``).
+
+    ``inbox=False`` polls without the durable receipt (benchmarks compare the two): an update in
+    flight when the process dies is then lost.
+    """
     await _prepare(tbot)
     await tbot.bot.delete_webhook(drop_pending_updates=False)
-    await tbot.dispatcher.start_polling(
-        tbot.bot,
-        handle_signals=handle_signals,
-        close_bot_session=False,
-        allowed_updates=tbot.dispatcher.resolve_used_update_types(),
-    )
-    # Polling stopped: let the turns in flight finish (each is persisted before its reply)
-    # before the database closes. aiogram keeps them in a private set and does not wait.
-    running = set(getattr(tbot.dispatcher, "_handle_update_tasks", ()))
-    if running:
-        await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+    receipt = await open_inbox(tbot) if inbox else None
+    if receipt is not None:
+        receipt.install(tbot.bot, tbot.dispatcher)
+    try:
+        if receipt is not None:
+            await receipt.replay(tbot.bot, tbot.dispatcher)
+        await tbot.dispatcher.start_polling(
+            tbot.bot,
+            handle_signals=handle_signals,
+            close_bot_session=False,
+            allowed_updates=tbot.dispatcher.resolve_used_update_types(),
+        )
+        # Polling stopped: let the turns in flight finish (each is persisted before its reply)
+        # before the database closes. aiogram keeps them in a private set and does not wait;
+        # a turn still running after the grace period is replayed on the next start.
+        running = set(getattr(tbot.dispatcher, "_handle_update_tasks", ()))
+        if running:
+            await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+    finally:
+        if receipt is not None:
+            receipt.uninstall(tbot.bot, tbot.dispatcher)
+            await receipt.close()
 
 
 def parse_listen(listen: str) -> tuple[str, int]:

@@ -150,7 +150,7 @@ async def compare(embedder: Any) -> list[str]:
     variants["concat 120c (old service)"] = (vectors, ms, [len(q) for q in old])
     variants["topic only (cached)"] = ([topic_vectors[t] for t, *_ in queries], 0.0,
                                        [0 for _ in queries])
-    for limit in (60, 120, 200):
+    for limit in (40, 60, 120, 200):
         parts = [answer_excerpt(a, limit) for _, a, *_ in queries]
         answers, ms = await timed(parts)
         combined = [combine(topic_vectors[t], v) for (t, *_), v in zip(queries, answers,

@@ -175,3 +175,16 @@ async def test_a_busy_encoder_takes_no_more_answers_and_the_topic_vector_serves(
     embedder.waiting = BUSY_BACKLOG - 1
     vectors.prepare_answer(embedder, "другой ответ")
     assert await vectors.vector(embedder, "topic", "другой ответ") != fake_vector("topic", DIM)
+
+
+async def test_an_answer_vector_made_before_is_reused_without_an_encode() -> None:
+    """The same answer text again (a follow-up after "не знаю" searches with the answer
+    before it; short answers repeat across interviews): no second encode."""
+    embedder = CountingEmbedder()
+    vectors = QueryVectors(answer_budget=10.0)
+    first = await vectors.vector(embedder, "topic", "Клуб для пожилых в Арзамасе")
+    vectors.prepare_answer(embedder, "Клуб для пожилых в Арзамасе")  # known: nothing started
+    again = await vectors.vector(embedder, "topic", "Клуб для пожилых в Арзамасе")
+    assert first == again
+    assert embedder.queries.count("Клуб для пожилых в Арзамасе") == 1
+    assert vectors.early_answers["known"] == 1 and "started" not in vectors.early_answers

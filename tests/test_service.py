@@ -147,6 +147,27 @@ async def test_the_answer_vector_starts_on_arrival_and_topics_come_shipped(
     assert status["query_paths"].get("topic+answer") == 1
 
 
+async def test_a_non_answer_searches_with_the_answer_before_it(tmp_path: Path) -> None:
+    """After "не знаю" the follow-up's query takes the last answer that said something (its
+    vector already made), not the words "не знаю"."""
+    app = await build_app(get_settings(), export_dir=tmp_path / "exports")
+    try:
+        retriever = app.retriever
+        assert retriever is not None
+        assert await retriever.wait_until_prepared(60)  # type: ignore[attr-defined]
+        await app.service.start("e2", lang="ru")
+        await app.service.handle("e2", "Анна")
+        await app.service.handle(
+            "e2", "Проект «Тёплый дом»: кружки для пожилых людей в Арзамасе, два раза в неделю.")
+        await app.service.handle("e2", "да")  # the title, confirmed
+        reply = await app.service.handle("e2", "не знаю")
+        status = retriever.status()  # type: ignore[attr-defined]
+    finally:
+        await app.aclose()
+    assert reply.kb_context
+    assert status["early_answer_vectors"].get("known", 0) >= 1
+
+
 async def test_starting_an_interview_preloads_the_model_without_waiting_for_it(
         tmp_path: Path) -> None:
     """start() returns the name question at once and leaves the shared model loading."""

@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from grant_interviewer.domain.coverage import SKIP_MARKER
 from grant_interviewer.domain.engine import InterviewEngine
 from grant_interviewer.domain.model import (
     ContentPack,
@@ -847,7 +848,13 @@ def answer_excerpt(text: str, limit: int = QUERY_ANSWER_CHARS) -> str:
 
 
 def _recent_answer(state: InterviewState) -> str:
+    """The answer part of the next retrieval query: the latest answer that says something about
+    the project ("не знаю", "да" or "писала выше" say nothing the knowledge base could match;
+    the answer before them does, and its vector is already made)."""
     for turn in reversed(state.turns):
-        if turn.answer and turn.kind != "name":
-            return answer_excerpt(turn.answer, QUERY_ANSWER_CHARS)
+        if not turn.answer or turn.kind == "name" or turn.answer == SKIP_MARKER:
+            continue
+        if turn.facts is not None and not turn.facts.answer_class.is_content:
+            continue
+        return answer_excerpt(turn.answer, QUERY_ANSWER_CHARS)
     return ""

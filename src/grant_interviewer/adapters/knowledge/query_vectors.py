@@ -37,6 +37,7 @@ TOPIC_CACHE_SIZE = 1024
 # Answer encodes started ahead of their retrieval; an entry nobody took (the turn ended without a
 # question, or failed) is cancelled when it falls out.
 EARLY_ANSWER_SLOTS = 256
+ANSWER_CACHE_SIZE = 1024
 # Load shedding: with this many query texts already waiting for the encoder, a new answer is
 # not queued at all — it could not be encoded within the answer budget (a batch of 16 short
 # queries takes ~150–300 ms here), and its encode would only delay the questions of others.
@@ -71,6 +72,10 @@ class QueryVectors:
         self.paths: collections.Counter[str] = collections.Counter()
         self.early_answers: collections.Counter[str] = collections.Counter()
         self._in_flight = 0  # answer encodes started and not finished (queued or running)
+        # answer vectors made lately: a follow-up after "не знаю" searches with the answer
+        # before it again, and short answers repeat across interviews
+        self._answers: collections.OrderedDict[tuple[str, str], list[float]] = (
+            collections.OrderedDict())
 
     def ship(self, model_id: str, vectors: dict[str, list[float]]) -> None:
         """Topic vectors computed ahead of time for ``model_id`` (text → vector)."""
@@ -82,7 +87,7 @@ class QueryVectors:
         Must be called from the event loop. Idempotent for the same text.
         """
         key = (embedder.model_id, text)
-        if not text or key in self._early:
+        if not text or key in self._early or key in self._answers:
             return
         if self._busy(embedder):
             self.early_answers["shed"] += 1
@@ -109,11 +114,20 @@ class QueryVectors:
         return self._encode_answer(embedder, answer)
 
     def _encode_answer(self, embedder: Embedder, text: str) -> asyncio.Task[list[list[float]]]:
-        task = asyncio.get_running_loop().create_task(embedder.embed_queries([text]),
+        task = asyncio.get_running_loop().create_task(self._encode_and_keep(embedder, text),
                                                       name="kb-answer-vector")
         self._in_flight += 1
         task.add_done_callback(self._finished)
         return task
+
+    async def _encode_and_keep(self, embedder: Embedder, text: str) -> list[list[float]]:
+        vectors = await embedder.embed_queries([text])
+        key = (embedder.model_id, text)
+        self._answers[key] = vectors[0]
+        self._answers.move_to_end(key)
+        while len(self._answers) > ANSWER_CACHE_SIZE:
+            self._answers.popitem(last=False)
+        return vectors
 
     def _finished(self, task: asyncio.Task[list[list[float]]]) -> None:
         self._in_flight -= 1
@@ -161,6 +175,15 @@ class QueryVectors:
 
     async def vector(self, embedder: Embedder, topic: str, answer: str) -> list[float]:
         """The query vector for ``topic`` and ``answer`` (either may be empty, not both)."""
+        known = self._answers.get((embedder.model_id, answer)) if answer else None
+        if known is not None:
+            self.paths[PATH_COMBINED] += 1
+            early = self._early.pop((embedder.model_id, answer), None)
+            self.early_answers["taken" if early is not None else "known"] += 1
+            if not topic:
+                return known
+            topic_vector = await self.topic_vector(embedder, topic)
+            return combine(topic_vector, known, len(topic), len(answer))
         if not topic:
             self.paths[PATH_COMBINED] += 1
             task = self._answer_task(embedder, answer) or self._encode_answer(

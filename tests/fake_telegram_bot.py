@@ -106,6 +106,17 @@ def spawn_bot(tg: FakeTelegram, data_dir: Path, **env: str) -> subprocess.Popen[
         return subprocess.Popen(BOT_COMMAND, env=full, stdout=subprocess.DEVNULL, stderr=log)
 
 
+async def past_the_name(tg: FakeTelegram, user: FakeUser, name: str = "Анна") -> Sent:
+    """/start, the button, the name, through a bot process: the first topic question (the
+    user's third reply)."""
+    await tg.say(user, "/start")
+    welcome = (await tg.replies(user.id, 1, timeout=60))[0]
+    await tg.tap(user, welcome, "start:ru")
+    await tg.replies(user.id, 2, timeout=60)
+    await tg.say(user, name)
+    return (await tg.replies(user.id, 3, timeout=60))[2]
+
+
 async def wait_polling(tg: FakeTelegram, calls_before: int, proc: subprocess.Popen[bytes]) -> None:
     """Wait until ``proc`` polls (a getUpdates after the first ``calls_before`` calls)."""
     def polling() -> bool:

@@ -22,7 +22,7 @@ import pytest
 pytest.importorskip("aiogram")
 
 from fake_telegram import BOT_ID, FakeTelegram, FakeUser
-from fake_telegram_bot import running_bot, spawn_bot, wait_polling
+from fake_telegram_bot import past_the_name, running_bot, spawn_bot, wait_polling
 from grant_interviewer.adapters.storage.inbox import SqlInbox
 from grant_interviewer.adapters.storage.repository import SqlRepository
 from grant_interviewer.interfaces.telegram.inbox import MAX_REPLAY_ATTEMPTS
@@ -152,12 +152,7 @@ async def test_kill_9_mid_turn_loses_nothing(isolated_settings: Path) -> None:
     second: subprocess.Popen[bytes] | None = None
     try:
         await wait_polling(tg, 0, first)
-        await tg.say(anna, "/start")
-        welcome = (await tg.replies(anna.id, 1, timeout=60))[0]
-        await tg.tap(anna, welcome, "start:ru")
-        await tg.replies(anna.id, 2, timeout=60)
-        await tg.say(anna, "Анна")
-        question = (await tg.replies(anna.id, 3, timeout=60))[2]
+        question = await past_the_name(tg, anna)
         tg.hold("sendMessage")  # the next reply hangs: the turn stays in flight
         answer = await tg.say(anna, text)
         await tg.wait_for(lambda: tg.held, timeout=60)

@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("aiogram")
 
 from fake_telegram import FakeTelegram, FakeUser
-from fake_telegram_bot import Harness, running_bot, spawn_bot, wait_polling
+from fake_telegram_bot import Harness, past_the_name, running_bot, spawn_bot, wait_polling
 from grant_interviewer.domain.model import InterviewState
 
 
@@ -92,12 +92,7 @@ async def test_kill_9_and_restart_continues_at_the_same_question(isolated_settin
     second: subprocess.Popen[bytes] | None = None
     try:
         await wait_polling(tg, 0, first)
-        await tg.say(anna, "/start")
-        welcome = (await tg.replies(anna.id, 1, timeout=60))[0]
-        await tg.tap(anna, welcome, "start:ru")
-        await tg.replies(anna.id, 2, timeout=60)
-        await tg.say(anna, "Анна")
-        question = (await tg.replies(anna.id, 3, timeout=60))[2]
+        question = await past_the_name(tg, anna)
         first.send_signal(signal.SIGKILL)
         await asyncio.to_thread(first.wait)
         # While the bot is down: the answer, and a message the old process had taken but not

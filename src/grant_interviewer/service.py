@@ -409,9 +409,9 @@ class InterviewService:
         previous = state.turns[-2] if len(state.turns) >= 2 else None
         facts = None
         if previous is not None and previous.answer and previous.kind != "name":
-            self._prepare_retrieval(f"{previous.answer}\n{cleaned}")
-            facts = await self._understand(state, f"{previous.answer}\n{cleaned}",
-                                           previous.reference_point)
+            joined = f"{previous.answer}\n{cleaned}"
+            self._prepare_retrieval(joined)
+            facts = await self._understand(state, joined, previous.reference_point)
         if not engine.amend_previous(state, cleaned, now=utcnow(), message_id=message_id,
                                      facts=facts):
             return await self._answer(state, cleaned, message_id=message_id)

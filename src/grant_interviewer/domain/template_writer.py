@@ -207,14 +207,11 @@ class TemplateWriter:
             topic = state.topics.get(keys[0])
             answers = [a for a in (topic.answers if topic else []) if a != SKIP_MARKER]
             quote = _short_quote(answers[-1]) if answers else ""
-            recalled = pack.phrase("recall_quote", quote=quote) if quote else ""
-            if recalled and any(recalled in (t.question or "") for t in state.turns[-2:]):
-                return ""
-            return recalled
-        listed = [f for f in (_fact(state, pack, key) for key in keys) if f]
-        recall = pack.phrase("recall_facts", facts=", ".join(listed)) if listed else ""
-        asked = [t.question for t in state.turns[-2:] if t.question]
-        if recall and any(recall in question for question in asked):
+            recall = pack.phrase("recall_quote", quote=quote) if quote else ""
+        else:
+            listed = [f for f in (_fact(state, pack, key) for key in keys) if f]
+            recall = pack.phrase("recall_facts", facts=", ".join(listed)) if listed else ""
+        if recall and any(recall in (t.question or "") for t in state.turns[-2:]):
             return ""  # said in one of the last two questions: once is a recall, twice a tic
         return recall
 

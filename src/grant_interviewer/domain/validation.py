@@ -48,15 +48,12 @@ def clean_answer(text: object, *, max_chars: int) -> str:
         raise AnswerRejected("not_text")
     if len(text) > max_chars * 4 + 1000:  # refuse huge inputs before any per-character work
         raise AnswerRejected("too_long", limit=max_chars)
-    if _plain(text):
-        # the usual message (letters, digits, punctuation, spaces, new lines): no character
-        # needs a look — the per-character checks below cost ~0.5 ms on a long answer
-        controls = 0
-    elif text:
-        controls = sum(1 for ch in text if _is_control(ch))
-    else:
-        controls = 0
-    if text and controls:
+    # the usual message (letters, digits, punctuation, spaces, new lines): no character needs
+    # a look — the per-character checks below cost ~0.5 ms on a long answer; NFC and the CR
+    # rewrite below keep such text plain (a CR is a control character: not plain)
+    plain = _plain(text)
+    controls = 0 if plain else sum(1 for ch in text if _is_control(ch))
+    if controls:
         nuls = text.count("\x00")
         if (
             (nuls >= 3 and nuls * 10 >= len(text))  # NUL bytes dominate: a file, not a message
@@ -65,7 +62,7 @@ def clean_answer(text: object, *, max_chars: int) -> str:
         ):
             raise AnswerRejected("binary")
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    if not _plain(text):
+    if not plain:
         text = "".join(ch for ch in text if not _is_control(ch) and not _is_stray_format(ch))
     text = _HSPACE.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))

@@ -122,11 +122,7 @@ class QueryVectors:
 
     async def _encode_and_keep(self, embedder: Embedder, text: str) -> list[list[float]]:
         vectors = await embedder.embed_queries([text])
-        key = (embedder.model_id, text)
-        self._answers[key] = vectors[0]
-        self._answers.move_to_end(key)
-        while len(self._answers) > ANSWER_CACHE_SIZE:
-            self._answers.popitem(last=False)
+        _remember(self._answers, (embedder.model_id, text), vectors[0], ANSWER_CACHE_SIZE)
         return vectors
 
     def _finished(self, task: asyncio.Task[list[list[float]]]) -> None:
@@ -168,9 +164,7 @@ class QueryVectors:
             if self._pending.get(key) is future:
                 del self._pending[key]
         future.set_result(vector)
-        self._topics[key] = vector
-        while len(self._topics) > TOPIC_CACHE_SIZE:
-            self._topics.popitem(last=False)
+        _remember(self._topics, key, vector, TOPIC_CACHE_SIZE)
         return vector
 
     async def vector(self, embedder: Embedder, topic: str, answer: str) -> list[float]:
@@ -221,3 +215,12 @@ def _consume(task: asyncio.Task[list[list[float]]]) -> None:
     if not task.cancelled():
         task.exception()
 
+
+
+def _remember(cache: collections.OrderedDict[tuple[str, str], list[float]],
+              key: tuple[str, str], vector: list[float], size: int) -> None:
+    """Put ``vector`` in the LRU ``cache`` as its newest entry, keeping at most ``size``."""
+    cache[key] = vector
+    cache.move_to_end(key)
+    while len(cache) > size:
+        cache.popitem(last=False)

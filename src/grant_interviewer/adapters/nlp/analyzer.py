@@ -291,7 +291,7 @@ def _english_group(tokens: tuple[Token, ...]) -> str:
 
 def _plural_adjective(lemma: str, morph: Any) -> str:
     for parse in morph.parse(lemma):
-        if _ADJECTIVE_TAGS & set(str(parse.tag).replace(" ", ",").split(",")):
+        if parse.tag.POS in _ADJECTIVE_TAGS:
             inflected = parse.inflect({"plur", "nomn"})
             if inflected is not None:
                 return str(inflected.word)

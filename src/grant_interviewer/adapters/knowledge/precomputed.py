@@ -127,22 +127,29 @@ def parse(text: str, *, model_id: str, dim: int,
 
     ``section``: ``"vectors"`` (passages by content hash) or ``"queries"`` (topic texts).
     """
+    return _sections(text, model_id=model_id, dim=dim)[section]
+
+
+def _sections(text: str, *, model_id: str, dim: int) -> dict[str, dict[str, list[float]]]:
+    """Both sections of a file's text (each empty unless the file fits), decoded from one
+    JSON parse."""
+    empty: dict[str, dict[str, list[float]]] = {"vectors": {}, "queries": {}}
     payload = json.loads(text)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT \
             or payload.get("dtype") != DTYPE:
         logger.warning("precomputed vectors: unknown format; embedding the shipped texts instead")
-        return {}
+        return empty
     if payload.get("model_id") != model_id or payload.get("dim") != dim:
-        return {}
+        return empty
     installed = package_versions(model_id)
     installed_weights = weights(model_id)
     if payload.get("requires") != installed or payload.get("weights", {}) != installed_weights:
         logger.warning("precomputed vectors were made with %s %s, installed %s %s; embedding "
                        "the shipped texts in the background instead", payload.get("requires"),
                        payload.get("weights", {}), installed, installed_weights)
-        return {}
-    return {key: _decode(value, dim) for key, value in payload.get(section, {}).items()}
-
+        return empty
+    return {section: {key: _decode(value, dim) for key, value in payload.get(section, {}).items()}
+            for section in empty}
 
 def load(model_id: str, dim: int) -> Vectors:
     """The shipped vectors for this model (an empty mapping when there are none that fit)."""
@@ -161,11 +168,10 @@ def _load(model_id: str, dim: int) -> tuple[Vectors, Vectors]:
     if not entry.is_file():
         return {}, {}
     try:
-        text = entry.read_text(encoding="utf-8")
-        vectors = parse(text, model_id=model_id, dim=dim)
-        if not vectors:
+        sections = _sections(entry.read_text(encoding="utf-8"), model_id=model_id, dim=dim)
+        if not sections["vectors"]:
             return {}, {}
-        return vectors, parse(text, model_id=model_id, dim=dim, section="queries")
+        return sections["vectors"], sections["queries"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("precomputed vectors %s unreadable (%s); embedding the shipped texts "
                        "instead", entry.name, exc)

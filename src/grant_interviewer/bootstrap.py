@@ -315,7 +315,9 @@ async def build_app(
     """
     from grant_interviewer.adapters.storage.repository import SqlRepository
     from grant_interviewer.domain.packs import load_pack
+    from grant_interviewer.gc_policy import tune
 
+    tune()  # a serving process: see gc_policy
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -24,12 +24,13 @@ from grant_interviewer.domain.model import (
     ReferencePoint,
     TopicState,
     TopicStatus,
+    Turn,
 )
 from grant_interviewer.domain.understanding.facts import AnswerFacts
 from grant_interviewer.domain.understanding.legacy import legacy_facts
 from grant_interviewer.domain.understanding.merge import merge_values
 
-__all__ = ["SKIP_MARKER", "FactsReader", "evaluate", "recompute"]
+__all__ = ["SKIP_MARKER", "FactsReader", "count_asked", "evaluate", "recompute"]
 
 SKIP_MARKER = "/skip"
 # topics that, when complete only through a passing mention, are confirmed in one short question
@@ -173,3 +174,25 @@ def recompute(pack: ContentPack, state: InterviewState, *,
     state.level = infer_level(texts)
     state.project_type = infer_project_type(texts)
 
+
+
+def count_asked(state: InterviewState, turn: Turn) -> bool:
+    """Bring ``state``'s coverage, rebuilt by :func:`recompute` before ``turn`` was appended
+    unanswered, up to date as a rebuild would; False when only a rebuild can (then nothing
+    changed).
+
+    In the replay an unanswered turn only counts as asked (and as a follow-up); the one rule
+    that reads those counts is the "exact figure" one (a first approximate answer with no
+    follow-up yet), so a follow-up on a topic that rule holds open needs the rebuild.
+    """
+    if turn.answer is not None or turn.kind == "name" or turn.reference_point is None:
+        return False
+    topic = state.topics.get(turn.reference_point)
+    if topic is None:
+        return False
+    if turn.kind == "followup":
+        if topic.followups == 0 and topic.missing == ["exact"]:
+            return False
+        topic.followups += 1
+    topic.asked += 1
+    return True

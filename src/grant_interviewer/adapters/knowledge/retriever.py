@@ -20,6 +20,7 @@ from grant_interviewer.adapters.knowledge import precomputed
 from grant_interviewer.adapters.knowledge.ingest import ensure_shipped_kb, shipped_chunks
 from grant_interviewer.adapters.knowledge.query_vectors import QueryVectors
 from grant_interviewer.domain.model import KnowledgeChunk
+from grant_interviewer.gc_policy import freeze_loaded
 from grant_interviewer.ports import CollectionInfo, Embedder, RetrievalResult, VectorStore
 
 logger = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ class KnowledgeRetriever:
         self._info = info
         self._last_error = None
         self._ready = True
+        freeze_loaded("the knowledge base")
         return info
 
     async def _background_ingest(self, embedder: Embedder, store: VectorStore) -> None:

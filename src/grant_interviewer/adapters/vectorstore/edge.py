@@ -5,9 +5,9 @@ Layout under ``path``::
     <path>/<collection>/            the Qdrant Edge shard (segments, WAL)
     <path>/<collection>.meta.json   {"model_id": ..., "dim": ..., "distance": "cosine"}
 
-Every engine call runs in a worker thread (``asyncio.to_thread``) under one lock, so the event
-loop never blocks. One process owns the directory: a second process gets a
-``VectorStoreError`` saying so.
+Every engine call runs under one lock in a worker thread (``asyncio.to_thread``), so the event
+loop never blocks; a search on an open shard whose lock is free runs inline (~0.1 ms). One
+process owns the directory: a second process gets a ``VectorStoreError`` saying so.
 """
 
 from __future__ import annotations
@@ -60,7 +60,16 @@ class QdrantEdgeStore:
         """Where the data lives (for status output)."""
         return str(self._shard_dir)
 
-    async def _run(self, func: Callable[[], T]) -> T:
+    async def _run(self, func: Callable[[], T], *, inline: bool = False) -> T:
+        """``func`` under the lock in a worker thread; with ``inline``, right here when the
+        shard is open and the lock free (a search of a few hundred points takes ~0.1 ms,
+        less than handing it to a thread; an upsert or a first open never runs here)."""
+        if inline and self._shard is not None and self._lock.acquire(blocking=False):
+            try:
+                return func()
+            finally:
+                self._lock.release()
+
         def locked() -> T:
             with self._lock:
                 return func()
@@ -222,7 +231,7 @@ class QdrantEdgeStore:
             return [chunk_from_payload(str(hit.id), hit.payload or {}, hit.score)
                     for hit in hits]
 
-        return await self._run(work)
+        return await self._run(work, inline=True)
 
     async def info(self) -> CollectionInfo | None:
         """Name, point count, model and size, or None before ``ensure_collection``."""

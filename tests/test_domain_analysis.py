@@ -196,3 +196,18 @@ def test_regions_keep_order_and_do_not_duplicate() -> None:
         "Кемеровская область",
     ]
     assert find_regions("Нет здесь регионов") == []
+
+
+def test_keyword_families_are_lowercase_so_lowercased_text_matches_them() -> None:
+    """The project-type families and the expert markers are matched against lowercased text
+    without IGNORECASE: a capital letter in a pattern would never match."""
+    import re
+
+    from grant_interviewer.domain import analysis
+
+    patterns = [p for _, p in analysis._TYPE_FAMILIES] + [analysis._EXPERT_MARKERS]
+    for pattern in patterns:
+        literal = re.sub(r"\\.", "", pattern.pattern)  # escapes such as \w, \b, \S
+        assert literal == literal.lower(), pattern.pattern[:60]
+    assert analysis.infer_project_type(["ТЕАТРАЛЬНЫЙ ФЕСТИВАЛЬ для детей"]).value == "cultural"
+    assert analysis.infer_level(["Софинансирование и SMART-индикаторы, KPI"]).value == "expert"

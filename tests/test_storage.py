@@ -361,11 +361,11 @@ class TestRepository:
         from alembic.autogenerate import compare_metadata
         from alembic.runtime.migration import MigrationContext
 
-        from grant_interviewer.adapters.storage.tables import metadata
+        from grant_interviewer.adapters.storage.tables import for_dialect
 
         def diff(sync_conn: Any) -> list[Any]:
             context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
-            return list(compare_metadata(context, metadata))
+            return list(compare_metadata(context, for_dialect(sync_conn.dialect.name)))
 
         async with repo._engine.connect() as conn:
             assert await conn.run_sync(diff) == []

@@ -116,8 +116,9 @@ def create_new(connection: Connection, head: str) -> bool:
     """
     from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect
 
-    from grant_interviewer.adapters.storage.tables import metadata
+    from grant_interviewer.adapters.storage.tables import for_dialect
 
+    metadata = for_dialect(connection.dialect.name)
     if connection.dialect.name == "sqlite":
         # One write transaction, taken before looking: pysqlite would commit (and fsync) each
         # DDL statement on its own, and two processes opening the same new file could both

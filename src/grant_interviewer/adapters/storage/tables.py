@@ -75,6 +75,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return datetime
 
 
+_ACTIVE_ONLY = "status = 'active'"
+
 sessions = Table(
     "sessions",
     metadata,
@@ -96,15 +98,27 @@ sessions = Table(
     PrimaryKeyConstraint("id", name="pk_sessions"),
     Index("ix_sessions_user_id_updated_at", "user_id", "updated_at"),
     Index("ix_sessions_updated_at", "updated_at"),
-    # At most one active interview per user, enforced by the database itself.
-    Index(
-        "uq_sessions_active_user",
-        "user_id",
-        unique=True,
-        sqlite_where=text("status = 'active'"),
-        postgresql_where=text("status = 'active'"),
-    ),
+    # At most one active interview per user, enforced by the database itself (PostgreSQL's
+    # clause is added by for_dialect).
+    Index("uq_sessions_active_user", "user_id", unique=True, sqlite_where=text(_ACTIVE_ONLY)),
 )
+
+_ACTIVE_INDEX = "uq_sessions_active_user"
+
+
+def for_dialect(name: str) -> MetaData:
+    """:data:`metadata` with the options ``name`` needs (call before using it with ``name``).
+
+    PostgreSQL's partial-index clause is added here on first use rather than at import: a
+    ``postgresql_where`` makes SQLAlchemy import its PostgreSQL dialect to check the argument,
+    ~25 ms of every start of a SQLite installation.
+    """
+    if name == "postgresql":
+        index = next(ix for ix in sessions.indexes if ix.name == _ACTIVE_INDEX)
+        if index.dialect_options["postgresql"]["where"] is None:
+            index.dialect_options["postgresql"]["where"] = text(_ACTIVE_ONLY)
+    return metadata
+
 
 turns = Table(
     "turns",

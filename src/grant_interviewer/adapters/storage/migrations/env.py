@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from grant_interviewer.adapters.storage.engine import normalise_url, sqlite_file
-from grant_interviewer.adapters.storage.tables import metadata
+from grant_interviewer.adapters.storage.tables import for_dialect, metadata
 
 logger = logging.getLogger(__name__)
 config = context.config
@@ -42,7 +42,7 @@ def _url() -> URL:
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=for_dialect(connection.dialect.name),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

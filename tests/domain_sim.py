@@ -40,6 +40,19 @@ def load_persona(name: str) -> dict[str, Any]:
     return data
 
 
+def persona_answer(data: dict[str, Any], rp: str | None, used: dict[str, int]) -> str:
+    """The persona's next answer for reference point ``rp`` (its name for the name question;
+    ``used`` counts the answers given per point), whitespace collapsed."""
+    if rp is None:
+        answer = data["name"]
+    else:
+        answers = (data.get("answers") or {}).get(rp, [])
+        index = used.get(rp, 0)
+        answer = answers[index] if index < len(answers) else data["default"]
+        used[rp] = index + 1
+    return " ".join(str(answer).split())
+
+
 def simulate(
     persona: str | dict[str, Any],
     *,
@@ -64,14 +77,7 @@ def simulate(
         now += timedelta(seconds=30)
         engine.ask(state, plan, text, now=now)
         rp = plan.reference_point.id if plan.reference_point else None
-        if rp is None:
-            answer = data["name"]
-        else:
-            answers = (data.get("answers") or {}).get(rp, [])
-            index = used.get(rp, 0)
-            answer = answers[index] if index < len(answers) else data["default"]
-            used[rp] = index + 1
-        answer = " ".join(answer.split())
+        answer = persona_answer(data, rp, used)
         result.log.append((text, rp, answer))
         now += timedelta(seconds=60)
         engine.record_answer(state, answer, now=now)

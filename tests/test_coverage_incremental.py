@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from domain_sim import PERSONAS, load_persona
+from domain_sim import PERSONAS, load_persona, persona_answer
 from grant_interviewer.domain import coverage
 from grant_interviewer.domain import engine as engine_module
 from grant_interviewer.domain.engine import InterviewEngine
@@ -69,15 +69,8 @@ def _walk(persona: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         assert state.slots == replayed.slots
         assert (state.name, state.level, state.project_type) == (
             replayed.name, replayed.level, replayed.project_type)
-        if rp is None:
-            answer = data["name"]
-        else:
-            answers = (data.get("answers") or {}).get(rp, [])
-            index = used.get(rp, 0)
-            answer = answers[index] if index < len(answers) else data["default"]
-            used[rp] = index + 1
         now += timedelta(seconds=60)
-        engine.record_answer(state, " ".join(answer.split()), now=now)
+        engine.record_answer(state, persona_answer(data, rp, used), now=now)
     return seen
 
 

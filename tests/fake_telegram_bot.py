@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -104,6 +105,14 @@ def spawn_bot(tg: FakeTelegram, data_dir: Path, **env: str) -> subprocess.Popen[
     data_dir.mkdir(parents=True, exist_ok=True)
     with (data_dir / "bot.log").open("ab") as log:
         return subprocess.Popen(BOT_COMMAND, env=full, stdout=subprocess.DEVNULL, stderr=log)
+
+
+async def stop_bots(*procs: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM every bot process of :func:`spawn_bot` still running, and wait for each."""
+    for proc in procs:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(proc.wait, 30)
 
 
 async def past_the_name(tg: FakeTelegram, user: FakeUser, name: str = "Анна") -> Sent:

@@ -22,7 +22,7 @@ import pytest
 pytest.importorskip("aiogram")
 
 from fake_telegram import BOT_ID, FakeTelegram, FakeUser
-from fake_telegram_bot import past_the_name, running_bot, spawn_bot, wait_polling
+from fake_telegram_bot import past_the_name, running_bot, spawn_bot, stop_bots, wait_polling
 from grant_interviewer.adapters.storage.inbox import SqlInbox
 from grant_interviewer.adapters.storage.repository import SqlRepository
 from grant_interviewer.interfaces.telegram.inbox import MAX_REPLAY_ATTEMPTS
@@ -179,10 +179,7 @@ async def test_kill_9_mid_turn_loses_nothing(isolated_settings: Path) -> None:
         assert len(tg.to(anna.id)) == count + 1  # nothing replayed twice came before
         assert nxt["update_id"] > status["update_id"]
     finally:
-        for proc in (first, second):
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                await asyncio.to_thread(proc.wait, 30)
+        await stop_bots(first, second)
         await tg.stop()
     app = await build_app(Settings(data_dir=isolated_settings), retriever=False)
     try:

@@ -14,7 +14,14 @@ import pytest
 pytest.importorskip("aiogram")
 
 from fake_telegram import FakeTelegram, FakeUser
-from fake_telegram_bot import Harness, past_the_name, running_bot, spawn_bot, wait_polling
+from fake_telegram_bot import (
+    Harness,
+    past_the_name,
+    running_bot,
+    spawn_bot,
+    stop_bots,
+    wait_polling,
+)
 from grant_interviewer.domain.model import InterviewState
 
 
@@ -113,10 +120,7 @@ async def test_kill_9_and_restart_continues_at_the_same_question(isolated_settin
         repeated = (await tg.replies(anna.id, count + 1, timeout=60))[count]
         assert following[0].text.endswith(repeated.text.split("\n\n")[-1])
     finally:
-        for proc in (first, second):
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                await asyncio.to_thread(proc.wait, 30)
+        await stop_bots(first, second)
         await tg.stop()
     app = await build_app(Settings(data_dir=isolated_settings), retriever=False)
     try:
